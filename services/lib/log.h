@@ -1,0 +1,54 @@
+/*
+ * log.h - one-line log records on stderr, tagged with service and role.
+ *
+ * Every record is a single write(2) of one line:
+ *     "<service>[<role>] <level>: <message>\n"
+ * e.g. "ntsd[ntp] warn: dropped request from 192.0.2.1: bad length 47".
+ * The supervisor timestamps lines and keeps them in its ring buffer, so the
+ * daemons do not.  Messages are truncated at TG_LOG_LINE_MAX bytes; control
+ * characters in the message are replaced by '?', so input echoed into a log
+ * line cannot forge a second record.
+ *
+ * Keys and other secrets never go through these functions.
+ */
+#ifndef TG_LOG_H
+#define TG_LOG_H
+
+#include <stdarg.h>
+
+#define TG_LOG_LINE_MAX 512
+
+enum tg_log_level {
+	TG_LOG_ERR = 0,
+	TG_LOG_WARN = 1,
+	TG_LOG_INFO = 2,
+	TG_LOG_DEBUG = 3,
+};
+
+/* Exit codes (s6 convention): 0 ok, 100 usage/config error, 111 system call failure. */
+#define TG_EXIT_OK 0
+#define TG_EXIT_USAGE 100
+#define TG_EXIT_SYS 111
+
+/* service and role are copied (truncated to 31 bytes each). */
+void tg_log_init(const char *service, const char *role);
+void tg_log_set_role(const char *role);
+void tg_log_set_level(enum tg_log_level max_level);
+/* Output fd, stderr by default; tests point it at a pipe. */
+void tg_log_set_fd(int fd);
+
+void tg_log(enum tg_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tg_vlog(enum tg_log_level level, const char *fmt, va_list ap);
+
+#define tg_err(...) tg_log(TG_LOG_ERR, __VA_ARGS__)
+#define tg_warn(...) tg_log(TG_LOG_WARN, __VA_ARGS__)
+#define tg_info(...) tg_log(TG_LOG_INFO, __VA_ARGS__)
+#define tg_debug(...) tg_log(TG_LOG_DEBUG, __VA_ARGS__)
+
+/* Log at error level with ": <strerror(errno)>" appended, then exit(111). */
+void tg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Log at error level, then exit(code). */
+void tg_fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif
