@@ -16,7 +16,8 @@
  *
  * tg_conf_parse() is pure: it reads (buf, len), calls the keyword handlers,
  * and never allocates.  Handlers get the arguments in a scratch array that
- * is only valid during the call (copy what you keep).
+ * is only valid during the call (copy what you keep): argv[0..argc) are the
+ * arguments after the keyword, argv[argc] is NULL.
  */
 #ifndef TG_CONF_H
 #define TG_CONF_H
