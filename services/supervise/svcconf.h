@@ -1,0 +1,107 @@
+/*
+ * svcconf.h - the supervisor's two configuration files, parsed purely.
+ *
+ * SERVICE_DIR/NAME.conf describes one service (command, user, caps,
+ * listen sockets, readiness, restart policy, environment, limits,
+ * workdir); MAIN_CONF holds on-ready, console and log-group.  Both parsers
+ * take (buf, len) and fill a caller-owned struct: no allocation, no system
+ * calls (user names are checked for form here and looked up by the
+ * loader), so the fuzz harness runs them as they are.
+ *
+ * Strings are kept in a fixed pool inside the struct and referred to by
+ * offset, so a struct sv_conf can be copied.
+ */
+#ifndef SV_SVCCONF_H
+#define SV_SVCCONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+#define SV_NAME_MAX   31 /* service and listen names */
+#define SV_USER_MAX   32 /* user and group names */
+#define SV_PATH_MAX   256
+#define SV_ARGV_MAX   TG_CONF_ARGS_MAX /* command + arguments */
+#define SV_LISTEN_MAX 8
+#define SV_ENV_MAX    32
+#define SV_POOL_MAX   8192
+
+enum sv_ready { SV_READY_STARTED = 0, SV_READY_NOTIFY = 1 };
+enum sv_restart { SV_RESTART_ALWAYS = 0, SV_RESTART_NEVER = 1 };
+
+struct sv_listen {
+	int socktype; /* SOCK_DGRAM or SOCK_STREAM */
+	int family;   /* AF_INET or AF_INET6 */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	socklen_t addrlen;
+	char name[SV_NAME_MAX + 1];
+	char text[96]; /* "udp 127.0.0.1 123" for messages */
+};
+
+struct sv_conf {
+	char name[SV_NAME_MAX + 1];
+	int argc;
+	uint16_t argv_off[SV_ARGV_MAX];
+	char user[SV_USER_MAX + 1];
+	int allow_root;
+	uint64_t caps; /* 1ULL << CAP_X */
+	int nlisten;
+	struct sv_listen listen[SV_LISTEN_MAX];
+	int ready;   /* enum sv_ready */
+	int restart; /* enum sv_restart */
+	int nenv;
+	uint16_t env_off[SV_ENV_MAX]; /* "KEY=VALUE" */
+	uint64_t nofile, nproc;       /* 0: unchanged */
+	char workdir[SV_PATH_MAX];
+	size_t pool_len;
+	char pool[SV_POOL_MAX];
+};
+
+struct sv_main_conf {
+	int on_ready_argc; /* 0: none */
+	uint16_t on_ready_off[SV_ARGV_MAX];
+	char console[SV_PATH_MAX];
+	char log_group[SV_USER_MAX + 1]; /* "": root only */
+	size_t pool_len;
+	char pool[2048];
+};
+
+/*
+ * Parse a service file for service `name`.  Returns 0, or -1 with
+ * "fname:line: message" (or "fname: message" for whole-file checks) in err.
+ */
+int sv_conf_parse(const char *buf, size_t len, const char *fname, const char *name,
+                  struct sv_conf *c, char *err, size_t errlen);
+const char *sv_conf_arg(const struct sv_conf *c, int i);
+const char *sv_conf_env(const struct sv_conf *c, int i);
+
+/* Parse MAIN_CONF; *m is reset to the defaults first. */
+int sv_main_conf_parse(const char *buf, size_t len, const char *fname, struct sv_main_conf *m,
+                       char *err, size_t errlen);
+void sv_main_conf_defaults(struct sv_main_conf *m);
+const char *sv_main_conf_arg(const struct sv_main_conf *m, int i);
+
+/* 1 if s[0..len) is a service name: [a-z0-9-]{1,31}. */
+int sv_name_valid(const char *s, size_t len);
+/*
+ * From a directory entry: 1 and the service name in name[] for
+ * "NAME.conf" with a valid NAME; 0 for a file that does not end in
+ * ".conf" (ignored silently); -1 for "*.conf" with an invalid name.
+ */
+int sv_name_from_file(const char *fname, char name[SV_NAME_MAX + 1]);
+/* 1 if s is a plausible user or group name: [a-z_][a-z0-9_-]{0,31}. */
+int sv_user_valid(const char *s);
+
+/* Capability number for "cap_sys_time", or -1. */
+int sv_cap_from_name(const char *s);
+/* "cap_sys_time" for 25, NULL if out of the table. */
+const char *sv_cap_name(int cap);
+
+#endif
