@@ -1,0 +1,53 @@
+/*
+ * ntsd_ipc.h - messages between ntsd's roles (lib/ipc.h framing).
+ *
+ *   main -> ntp   NTSD_MSG_STATUS  every second: the clock status as main
+ *                                  read it (unsynchronised defaults when
+ *                                  the file is missing, bad or stale)
+ *   ntp -> main   NTSD_MSG_READY   once, when the ntp role serves
+ *
+ * Each side receives with its own table, so a message sent in the wrong
+ * direction is an unknown type.  Any rejected message is fatal for the
+ * receiver: its sibling is broken or compromised (as in OpenNTPD).
+ * Payloads are host-order structs of fixed size (both ends are one
+ * binary on one host); the receiver re-checks every field it uses.
+ *
+ * The NTS work adds its own types here (e.g. cookie keys from main to
+ * ntp, KE role messages) with new numbers; never reuse a number.
+ */
+#ifndef NTSD_IPC_H
+#define NTSD_IPC_H
+
+#include <stdint.h>
+
+#include "ipc.h"
+#include "timestatus.h"
+
+enum ntsd_msg {
+	NTSD_MSG_STATUS = 1,
+	NTSD_MSG_READY = 2,
+};
+
+struct ntsd_msg_status {
+	/* as tg_timestatus_read() returned it; the ntp role re-checks its age per request */
+	struct tg_timestatus st;
+};
+
+struct ntsd_msg_ready {
+	uint32_t serving;  /* 1; a payload keeps the size check meaningful */
+	uint32_t reserved; /* 0 */
+};
+
+/* What the ntp role accepts from main. */
+static const struct tg_ipc_type ntsd_to_ntp_types[] = {
+    {NTSD_MSG_STATUS, sizeof(struct ntsd_msg_status), 0, "NTSD_MSG_STATUS"},
+};
+
+/* What main accepts from the ntp role. */
+static const struct tg_ipc_type ntsd_to_main_types[] = {
+    {NTSD_MSG_READY, sizeof(struct ntsd_msg_ready), 0, "NTSD_MSG_READY"},
+};
+
+#define NTSD_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
