@@ -337,7 +337,8 @@ build_deps() {
 	local libs="bearssl libseccomp"
 	[ "$arch" = host ] || libs="$libs busybox iptables"
 	for lib in $libs; do
-		key=$(stamp_key "build_$lib" "$TOP/board/common/busybox.symbols" "$OUT/toolchain/$arch/musl.specs")
+		key=$(stamp_key "build_$lib" "$OUT/toolchain/$arch/musl.specs" \
+			$([ "$lib" = busybox ] && echo "$TOP/board/common/busybox.symbols"))
 		is_fresh "$OUT/$arch/deps/.stamp-$lib" "$key" && continue
 		say "building $lib ($arch)"
 		"build_$lib" "$arch"
@@ -460,4 +461,5 @@ main() {
 	esac
 }
 
-main "$@"
+# sourcing build.sh (for debugging a step) defines the functions only
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -1,1 +1,302 @@
-image_build() { :; }; image_run() { :; }
+# image/assemble.sh - assemble a board's image; sourced by build.sh, which
+# has loaded board/$BOARD/board.conf and built the libraries and services.
+#
+# Outputs in out/images/$BOARD/:
+#   disk.img       GPT disk: boot (U-Boot script), bootenv0, bootenv1,
+#                  bootA, rootA, bootB, rootB, data
+#   firmware.bin   U-Boot from Debian's u-boot-qemu, passed to QEMU as -bios
+#   slot/          one slot's images: boot.vfat (kernel + initramfs),
+#                  root.img (squashfs + dm-verity hash tree), verity.conf,
+#                  manifest (sizes and SHA-256), the update agent's input
+#   sizes          sizes for docs/PERFORMANCE.md
+# Work files go to out/work/$BOARD/.
+
+# mod_deps KROOT KVER MODULE...: the .ko paths (relative to
+# lib/modules/KVER/) those modules need, dependencies first, without
+# duplicates or excluded modules.
+mod_deps() {
+	local kroot=$1 kver=$2; shift 2
+	local m
+	for m in "$@"; do
+		modprobe -d "$kroot" -S "$kver" --show-depends "$m" ||
+			die "kernel $kver has no module '$m'"
+	done | awk -v pre="$kroot/lib/modules/$kver/" '
+		$1 == "insmod" { p = $2; sub(pre, "", p); if (!seen[p]++) print p }' |
+		grep -v -F -f <(grep -v '^#' "$TOP/board/common/modules.exclude" | sed 's/$/.ko/') || true
+}
+
+list_of() { grep -v '^[[:space:]]*\(#\|$\)' "$@" || true; }
+
+kernel_unpack() {
+	local k=$OUT/kernel/$BOARD_KVER deb
+	deb=$(lock_file "^${BOARD_KERNEL_PKG}_.*\.deb$")
+	if [ ! -f "$k/.unpacked" ] || [ "$(cat "$k/.unpacked")" != "$deb" ]; then
+		rm -rf "$k"; mkdir -p "$k"
+		dpkg-deb -x "$DL/$deb" "$k"
+		depmod -b "$k" "$BOARD_KVER"
+		echo "$deb" >"$k/.unpacked"
+	fi
+	KROOT=$k
+}
+
+# image.conf rows of every service whose programs were built
+service_rows() { # KIND
+	local f
+	for f in "$TOP"/services/*/image.conf; do
+		awk -v k="$1" '$1 == k' "$f"
+	done
+}
+
+image_inputs_key() {
+	{
+		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps
+		cat "$LOCK"
+		(cd "$TOP" && find rootfs board/common "board/$BOARD" services -type f \
+			\( -path 'rootfs/*' -o -path 'board/*' -o -name image.conf -o -name service.conf \) |
+			LC_ALL=C sort | xargs sha256sum)
+		sha256sum "$OUT/$BOARD_ARCH"/services-static/bin/* "$OUT/$BOARD_ARCH"/deps/bin/*
+		git -C "$TOP" describe --always --dirty 2>/dev/null || true
+	} | sha256sum | cut -c1-16
+}
+
+image_rootfs() {
+	local r=$W/rootfs bin=$OUT/$BOARD_ARCH/services-static/bin deps=$OUT/$BOARD_ARCH/deps/bin
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc/timegate/services,dev,proc,sys,run,tmp,data,lib/modules}
+	chmod 1777 "$r/tmp"
+	cp -a "$TOP/rootfs/." "$r/"
+
+	install -m 0755 "$deps/busybox" "$r/bin/busybox"
+	local l
+	while read -r l; do
+		[ "$l" = /bin/busybox ] || ln -sfn /bin/busybox "$r$l"
+	done <"$deps/busybox.links"
+	install -m 0755 "$deps/xtables-legacy-multi" "$r/usr/sbin/xtables-legacy-multi"
+	for l in iptables ip6tables iptables-restore ip6tables-restore iptables-save ip6tables-save; do
+		ln -sfn xtables-legacy-multi "$r/usr/sbin/$l"
+	done
+
+	# services: programs, users, folders, supervisor definitions
+	local kind a b c d
+	while read -r kind a b c; do
+		[ -x "$bin/$a" ] || die "image.conf installs $a, which was not built"
+		install -m "${c:-0755}" "$bin/$a" "$r$b"
+	done < <(service_rows install)
+	while read -r kind a b c; do
+		printf '%s:x:%s:%s:%s service:/nonexistent:/bin/false\n' "$a" "$b" "$b" "$a" >>"$r/etc/passwd"
+		printf '%s:x:%s:\n' "$a" "$b" >>"$r/etc/group"
+	done < <(service_rows user)
+	while read -r kind a b; do
+		printf '%s:x:%s:\n' "$a" "$b" >>"$r/etc/group"
+	done < <(service_rows group)
+	# group memberships: "user NAME UID GROUP..." lists extra groups
+	while read -r kind a b c; do
+		for d in $c; do sed -i "s/^\($d:x:[0-9]*:\)\(.*\)$/\1\2,$a/; s/:,/:/" "$r/etc/group"; done
+	done < <(service_rows user)
+	service_rows dir >"$r/etc/timegate/dirs"
+	local f name
+	for f in "$TOP"/services/*/service.conf; do
+		[ -f "$f" ] || continue
+		name=$(basename "$(dirname "$f")")
+		install -m 0644 "$f" "$r/etc/timegate/services/$name.conf"
+	done
+	printf '%s\n' "$BOARD_NETWORK" >"$r/etc/timegate/network"
+	cat >"$r/etc/os-release" <<-EOF
+	NAME=Timegate
+	ID=timegate
+	VERSION_ID=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	BOARD=$BOARD
+	EOF
+
+	# kernel modules for stage 2, and the order rc.boot loads them in
+	local mods ko
+	mods=$(list_of "$TOP/board/common/modules.root"; printf '%s\n' $BOARD_MODULES_ROOT)
+	for ko in $(mod_deps "$KROOT" "$BOARD_KVER" $mods); do
+		install -D -m 0644 "$KROOT/lib/modules/$BOARD_KVER/$ko" "$r/lib/modules/$BOARD_KVER/$ko"
+	done
+	cp "$KROOT/lib/modules/$BOARD_KVER"/modules.{builtin,builtin.modinfo,order} "$r/lib/modules/$BOARD_KVER/"
+	depmod -b "$r" "$BOARD_KVER"
+	printf '%s\n' $mods >"$r/etc/modules"
+	find "$r" -type f -path '*/etc/*' ! -name 'rc.*' -exec chmod 0644 {} +
+
+	rm -f "$W/root.sqfs"
+	mksquashfs "$r" "$W/root.sqfs" -all-root -noappend -no-xattrs -comp xz -quiet \
+		-mkfs-time 0 -all-time 0 >/dev/null
+	# dm-verity: pad to whole 4 KiB blocks, hash tree right after the data
+	local size blocks salt roothash
+	size=$(stat -c %s "$W/root.sqfs")
+	blocks=$(( (size + 4095) / 4096 ))
+	truncate -s $((blocks * 4096)) "$W/root.sqfs"
+	salt=$(sha256sum "$W/root.sqfs" | cut -c1-64)
+	rm -f "$W/root.hashtree"
+	roothash=$(veritysetup format --no-superblock --data-block-size=4096 --hash-block-size=4096 \
+		--salt="$salt" "$W/root.sqfs" "$W/root.hashtree" | awk '/^Root hash:/ { print $3 }')
+	[ ${#roothash} = 64 ] || die "veritysetup did not report a root hash"
+	cat "$W/root.sqfs" "$W/root.hashtree" >"$W/root.img"
+	printf 'roothash=%s\nsalt=%s\ndata_blocks=%s\nhash_start_block=%s\n' \
+		"$roothash" "$salt" "$blocks" "$blocks" >"$W/verity.conf"
+}
+
+image_initramfs() {
+	local i=$W/initramfs bin=$OUT/$BOARD_ARCH/services-static/bin ko kind a b
+	rm -rf "$i"
+	mkdir -p "$i"/{dev,proc,sys,newroot,etc,lib/modules}
+	while read -r kind a b; do
+		install -m 0755 "$bin/$a" "$i$b"
+	done < <(service_rows initramfs)
+	[ -x "$i/init" ] || die "no program installs /init into the initramfs"
+	install -m 0644 "$W/verity.conf" "$i/etc/verity.conf"
+	: >"$i/lib/modules/load.list"
+	for ko in $(mod_deps "$KROOT" "$BOARD_KVER" $(list_of "$TOP/board/common/modules.initramfs") $BOARD_MODULES_INITRAMFS); do
+		install -m 0644 "$KROOT/lib/modules/$BOARD_KVER/$ko" "$i/lib/modules/$(basename "$ko")"
+		basename "$ko" >>"$i/lib/modules/load.list"
+	done
+	(cd "$i" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) |
+		gzip -9n >"$W/initrd"
+}
+
+image_disk() {
+	local img=$OUT/images/$BOARD
+	# slot boot partition: kernel and initramfs
+	case $BOARD_KERNEL_NAME in
+	*.gz) gzip -9n <"$KROOT/$BOARD_KERNEL_FILE" >"$W/$BOARD_KERNEL_NAME" ;;
+	*) cp "$KROOT/$BOARD_KERNEL_FILE" "$W/$BOARD_KERNEL_NAME" ;;
+	esac
+	rm -f "$W/boot.vfat"
+	mkfs.vfat -n TGSLOT -C "$W/boot.vfat" $((BOARD_SLOT_BOOT_MB * 1024)) >/dev/null
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$W/boot.vfat" "$W/$BOARD_KERNEL_NAME" "::$BOARD_KERNEL_NAME"
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$W/boot.vfat" "$W/initrd" ::initrd
+
+	# boot script partition
+	local bootkernel uarch
+	case $BOARD_UBOOT_BOOTCMD in
+	zboot) bootkernel='zboot ${kernel_addr_r} - ${ramdisk_addr_r} ${filesize}'; uarch=x86 ;;
+	booti) bootkernel='setenv kernel_comp_addr_r 0x48000000; setenv kernel_comp_size 0x2000000; booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdtcontroladdr}'; uarch=arm64 ;;
+	*) die "board.conf: unknown BOARD_UBOOT_BOOTCMD '$BOARD_UBOOT_BOOTCMD'" ;;
+	esac
+	sed -e "s|@CONSOLE@|$BOARD_CONSOLE|g" -e "s|@KERNEL@|$BOARD_KERNEL_NAME|g" \
+		-e "s|@BOOTKERNEL@|$bootkernel|g" "$TOP/board/common/boot.cmd" >"$W/boot.cmd"
+	mkimage -A "$uarch" -O linux -T script -C none -n "timegate A/B boot" \
+		-d "$W/boot.cmd" "$W/boot.scr" >/dev/null
+	rm -f "$W/boot-script.vfat"
+	mkfs.vfat -n TGBOOT -C "$W/boot-script.vfat" 4096 >/dev/null
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$W/boot-script.vfat" "$W/boot.scr" ::boot.scr
+
+	rm -f "$W/data.ext4"
+	mkfs.ext4 -q -F -L data -E root_owner=0:0 "$W/data.ext4" "${BOARD_DATA_MB}M" 2>/dev/null
+
+	local root_size boot_size
+	root_size=$(stat -c %s "$W/root.img"); boot_size=$(stat -c %s "$W/boot.vfat")
+	[ "$root_size" -le $((BOARD_SLOT_ROOT_MB << 20)) ] ||
+		die "root image is $root_size bytes, more than the ${BOARD_SLOT_ROOT_MB} MiB slot"
+
+	# GPT: partitions found by name (U-Boot's script, the initramfs, tg-bootctl)
+	local disk=$W/disk.img total
+	total=$(( 1 + 4 + 1 + 1 + 2 * (BOARD_SLOT_BOOT_MB + BOARD_SLOT_ROOT_MB) + BOARD_DATA_MB + 1 ))
+	rm -f "$disk"; truncate -s "${total}M" "$disk"
+	sgdisk -o -a 2048 \
+		-n 1:0:+4M -c 1:boot -t 1:0700 -A 1:set:2 \
+		-n 2:0:+1M -c 2:bootenv0 -t 2:8300 \
+		-n 3:0:+1M -c 3:bootenv1 -t 3:8300 \
+		-n 4:0:+${BOARD_SLOT_BOOT_MB}M -c 4:bootA -t 4:0700 \
+		-n 5:0:+${BOARD_SLOT_ROOT_MB}M -c 5:rootA -t 5:8300 \
+		-n 6:0:+${BOARD_SLOT_BOOT_MB}M -c 6:bootB -t 6:0700 \
+		-n 7:0:+${BOARD_SLOT_ROOT_MB}M -c 7:rootB -t 7:8300 \
+		-n 8:0:+${BOARD_DATA_MB}M -c 8:data -t 8:8300 "$disk" >/dev/null
+	local n start
+	put() { # partition-number file
+		start=$(sgdisk -i "$1" "$disk" | awk '/^First sector:/ { print $3 }')
+		dd if="$2" of="$disk" bs=512 seek="$start" conv=notrunc,sparse status=none
+	}
+	put 1 "$W/boot-script.vfat"
+	put 4 "$W/boot.vfat"; put 5 "$W/root.img"
+	put 6 "$W/boot.vfat"; put 7 "$W/root.img"
+	put 8 "$W/data.ext4"
+	# bootenv0/1 stay zero: no valid copy means defaults (order A B, 3 tries)
+
+	rm -rf "$img"; mkdir -p "$img/slot"
+	mv "$disk" "$img/disk.img"
+	dpkg-deb --fsys-tarfile "$DL/$(lock_file '^u-boot-qemu_.*\.deb$')" |
+		tar -xO "./$BOARD_FIRMWARE" >"$W/u-boot.orig"
+	# Autoboot at once with no way to interrupt it from the serial console
+	# (bootdelay -2), scanning only the virtio disk; see board.conf.
+	perl "$TOP/image/uboot-env-patch.pl" "$W/u-boot.orig" "$img/firmware.bin" "${BOARD_FIRMWARE_ENV[@]}"
+	cp "$W/boot.vfat" "$W/root.img" "$W/verity.conf" "$img/slot/"
+	{
+		echo "board=$BOARD"
+		echo "version=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+		for f in boot.vfat root.img; do
+			echo "$f size=$(stat -c %s "$img/slot/$f") sha256=$(sha256_of "$img/slot/$f")"
+		done
+		cat "$W/verity.conf"
+	} >"$img/slot/manifest"
+	{
+		echo "kernel $(stat -c %s "$W/$BOARD_KERNEL_NAME")"
+		echo "initramfs $(stat -c %s "$W/initrd")"
+		echo "root_squashfs $(stat -c %s "$W/root.sqfs")"
+		echo "root_with_hashtree $root_size"
+		echo "slot_compressed $(( $(stat -c %s "$W/$BOARD_KERNEL_NAME") + $(stat -c %s "$W/initrd") + root_size ))"
+	} >"$img/sizes"
+}
+
+image_build() {
+	W=$OUT/work/$BOARD
+	local img=$OUT/images/$BOARD key
+	mkdir -p "$W"
+	kernel_unpack
+	key=$(image_inputs_key)
+	if [ -f "$img/disk.img" ] && is_fresh "$img/.stamp" "$key"; then
+		return 0
+	fi
+	say "assembling the $BOARD image"
+	image_rootfs
+	image_initramfs
+	image_disk
+	image_qemu_script
+	echo "$key" >"$img/.stamp"
+	say "image: $img/disk.img ($(awk '/slot_compressed/ { printf "%.1f MiB slot", $2 / 1048576 }' "$img/sizes"))"
+}
+
+# image_qemu_script: out/images/$BOARD/qemu.sh DISK [QEMU ARGS...] boots
+# the board on DISK (TCG always: KVM does not work on our build machines).
+# Host ports on 127.0.0.1 come from TG_FWD_NTSKE, TG_FWD_NTP and
+# TG_FWD_CONSOLE (defaults 4460, 11123, 8443); tests give each QEMU its own.
+image_qemu_script() {
+	local img=$OUT/images/$BOARD
+	cat >"$img/qemu.sh" <<-EOF
+	#!/bin/sh
+	# Boot the $BOARD image: qemu.sh DISK [QEMU ARGS...]  (made by build.sh)
+	[ \$# -ge 1 ] || { echo "usage: \$0 DISK [QEMU ARGS...]" >&2; exit 100; }
+	disk=\$1; shift
+	here=\$(cd "\$(dirname "\$0")" && pwd)
+	time_fwd="hostfwd=tcp:127.0.0.1:\${TG_FWD_NTSKE:-4460}-:4460,hostfwd=udp:127.0.0.1:\${TG_FWD_NTP:-11123}-:123"
+	mgmt_fwd="hostfwd=tcp:127.0.0.1:\${TG_FWD_CONSOLE:-8443}-:443"
+	exec $BOARD_QEMU -accel tcg $BOARD_QEMU_MACHINE -nographic -no-user-config -nodefaults \\
+		-serial mon:stdio -bios "\$here/firmware.bin" \\
+		-drive "if=none,id=disk0,format=raw,file=\$disk" $BOARD_DISK_IF \\
+		-netdev "user,id=time,net=10.0.2.0/24,\$time_fwd" -device "$BOARD_NIC,netdev=time,romfile=" \\
+		-netdev "user,id=mgmt,net=10.0.3.0/24,\$mgmt_fwd" -device "$BOARD_NIC,netdev=mgmt,romfile=" \\
+		-device virtio-rng-pci "\$@"
+	EOF
+	chmod +x "$img/qemu.sh"
+}
+
+image_run() {
+	local img=$OUT/images/$BOARD run=$OUT/run/$BOARD
+	mkdir -p "$run"
+	# the running disk keeps its data partition and boot state across runs;
+	# a new image replaces it
+	if [ ! -f "$run/disk.img" ] || [ "$img/disk.img" -nt "$run/disk.img" ]; then
+		cp --sparse=always "$img/disk.img" "$run/disk.img"
+	fi
+	cat <<-EOF
+
+	Timegate on $BOARD (QEMU, TCG).  When the console shows "all services ready":
+	  NTP     udp 127.0.0.1:${TG_FWD_NTP:-11123}   e.g.  chronyd -Q 'server 127.0.0.1 port ${TG_FWD_NTP:-11123} iburst'
+	  NTS-KE  tcp 127.0.0.1:${TG_FWD_NTSKE:-4460}
+	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/
+	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
+
+	EOF
+	exec "$img/qemu.sh" "$run/disk.img"
+}

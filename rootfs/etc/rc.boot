@@ -1,0 +1,46 @@
+#!/bin/sh
+# /etc/rc.boot - stage-2 early boot, run once by init before any service.
+# The initramfs has already mounted /dev, /proc and /sys and switched to
+# the dm-verity protected root.  Failures here are logged and boot goes
+# on: the supervisor's health signal (mark-good) is what decides whether
+# this slot is kept.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+say() { echo "rc.boot: $*"; }
+
+mount -t tmpfs -o nosuid,nodev,noexec,mode=0755,size=8m run /run
+mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=16m tmp /tmp
+sysctl -q -p /etc/sysctl.conf || say "WARNING: some kernel settings were refused"
+
+while read -r m; do
+	case $m in ''|'#'*) continue ;; esac
+	modprobe "$m" || say "WARNING: module $m did not load"
+done < /etc/modules
+
+# persistent data: configuration, keys, logs (never executable)
+if dev=$(tg-bootctl device data) &&
+	mount -t ext4 -o nodev,nosuid,noexec,noatime "$dev" /data; then
+	:
+else
+	say "WARNING: data partition not mounted; running without persistent state"
+fi
+
+# runtime and data folders each service declared (services/*/image.conf)
+while read -r kind path mode owner; do
+	case $kind in dir) ;; *) continue ;; esac
+	mkdir -p "$path" && chmod "$mode" "$path" && chown "$owner" "$path" ||
+		say "WARNING: cannot prepare $path"
+done < /etc/timegate/dirs
+
+hostname -F /etc/hostname
+ip link set lo up
+# interfaces by role (board.conf), addresses from /etc/timegate/network
+while read -r ifname addr gw; do
+	case $ifname in ''|'#'*) continue ;; esac
+	ip link set "$ifname" up && ip addr add "$addr" dev "$ifname" ||
+		{ say "WARNING: cannot configure $ifname"; continue; }
+	[ "$gw" = - ] || ip route add default via "$gw" dev "$ifname" ||
+		say "WARNING: no default route via $gw"
+done < /etc/timegate/network
+
+say "early boot done"
