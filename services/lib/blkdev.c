@@ -9,10 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Copy a value of printable, non-space ASCII (what sysfs writes); else -1. */
 static int copy_value(const char *v, size_t vlen, char *dst, size_t dstlen)
 {
+	size_t i;
+
 	if (vlen == 0 || vlen >= dstlen)
 		return -1;
+	for (i = 0; i < vlen; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return -1;
 	memcpy(dst, v, vlen);
 	dst[vlen] = '\0';
 	return 0;

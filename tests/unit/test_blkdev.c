@@ -30,6 +30,13 @@ static void test_parse_uevent(void)
 	CHECK_EQ_INT(tg_blkdev_parse_uevent("DEVNAME=vda8\nPARTNAME=data\n", 27, part, 4, dev,
 					    sizeof dev),
 		     -1);
+	/* values with NUL or other control bytes are refused (found by fuzz_verity) */
+	CHECK_EQ_INT(tg_blkdev_parse_uevent("DEVNAME=vda5\nPARTNAME=\0\0\n", 25, part, sizeof part,
+					    dev, sizeof dev),
+		     -1);
+	CHECK_EQ_INT(tg_blkdev_parse_uevent("DEVNAME=vd\ta5\nPARTNAME=x\n", 25, part, sizeof part,
+					    dev, sizeof dev),
+		     -1);
 	/* no trailing newline */
 	CHECK_EQ_INT(tg_blkdev_parse_uevent("PARTNAME=data\nDEVNAME=vda8", 26, part, sizeof part,
 					    dev, sizeof dev),
