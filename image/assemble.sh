@@ -183,7 +183,7 @@ image_disk() {
 	MTOOLS_SKIP_CHECK=1 mcopy -i "$W/boot-script.vfat" "$W/boot.scr" ::boot.scr
 
 	rm -f "$W/data.ext4"
-	mkfs.ext4 -q -F -L data -E root_owner=0:0 "$W/data.ext4" "${BOARD_DATA_MB}M" 2>/dev/null
+	mkfs.ext4 -q -F -L data -E root_owner=0:0 "$W/data.ext4" "${BOARD_DATA_MB}M" >/dev/null 2>&1
 
 	local root_size boot_size
 	root_size=$(stat -c %s "$W/root.img"); boot_size=$(stat -c %s "$W/boot.vfat")
@@ -289,12 +289,19 @@ image_run() {
 	if [ ! -f "$run/disk.img" ] || [ "$img/disk.img" -nt "$run/disk.img" ]; then
 		cp --sparse=always "$img/disk.img" "$run/disk.img"
 	fi
+	# say which forwarded ports a service of this image actually listens on
+	local svc=$OUT/work/$BOARD/rootfs/etc/timegate/services ke_note="" console_note=""
+	grep -qsE '^listen tcp [^ ]+ 4460 ' "$svc"/*.conf || ke_note=" -- no service of this image serves it yet"
+	grep -qsE '^listen tcp [^ ]+ 443 ' "$svc"/*.conf || console_note=" -- no service of this image serves it yet"
 	cat <<-EOF
 
 	Timegate on $BOARD (QEMU, TCG).  When the console shows "all services ready":
-	  NTP     udp 127.0.0.1:${TG_FWD_NTP:-11123}   e.g.  chronyd -Q 'server 127.0.0.1 port ${TG_FWD_NTP:-11123} iburst'
-	  NTS-KE  tcp 127.0.0.1:${TG_FWD_NTSKE:-4460}
-	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/
+	  NTP     udp 127.0.0.1:${TG_FWD_NTP:-11123}  (guest port 123)
+	          chronyd -Q -t 20 'server 127.0.0.1 port ${TG_FWD_NTP:-11123} iburst'
+	          Without a GNSS time source it answers "unsynchronised" (leap 3),
+	          which clients rightly refuse to follow.
+	  NTS-KE  tcp 127.0.0.1:${TG_FWD_NTSKE:-4460}  (guest port 4460)$ke_note
+	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/  (guest port 443, management interface)$console_note
 	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
 
 	EOF
