@@ -13,6 +13,8 @@
  */
 #include "conf.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -31,17 +33,6 @@
 /* "'%.64s%s'" shows at most CONF_ECHO_MAX bytes of a value, then "..." */
 #define ECHO(s) (s), (strlen(s) > CONF_ECHO_MAX ? "..." : "")
 
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Append s to dst[0..cap), keeping it NUL-terminated; truncates silently. */
 static void append(char *dst, size_t cap, const char *s)
@@ -77,11 +68,11 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 		unsigned char c = (unsigned char)line[i];
 
 		if (c == 0) {
-			seterr(msg, msglen, "NUL byte in line (column %zu)", i + 1);
+			tg_seterr(msg, msglen, "NUL byte in line (column %zu)", i + 1);
 			return -1;
 		}
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			seterr(msg, msglen, "control character 0x%02x in line (column %zu)", c,
+			tg_seterr(msg, msglen, "control character 0x%02x in line (column %zu)", c,
 			       i + 1);
 			return -1;
 		}
@@ -94,7 +85,7 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 		if (i >= n || line[i] == '#')
 			break;
 		if (argc > TG_CONF_ARGS_MAX) {
-			seterr(msg, msglen, "too many arguments (at most %d)", TG_CONF_ARGS_MAX);
+			tg_seterr(msg, msglen, "too many arguments (at most %d)", TG_CONF_ARGS_MAX);
 			return -1;
 		}
 		argv[argc++] = out + o;
@@ -104,7 +95,7 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 				char c;
 
 				if (i >= n) {
-					seterr(msg, msglen, "unterminated quote");
+					tg_seterr(msg, msglen, "unterminated quote");
 					return -1;
 				}
 				c = line[i++];
@@ -112,12 +103,12 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 					break;
 				if (c == '\\') {
 					if (i >= n) {
-						seterr(msg, msglen, "unterminated quote");
+						tg_seterr(msg, msglen, "unterminated quote");
 						return -1;
 					}
 					c = line[i++];
 					if (c != '"' && c != '\\') {
-						seterr(msg, msglen,
+						tg_seterr(msg, msglen,
 						       "unknown escape '\\%c' in quotes (only \\\" "
 						       "and \\\\)",
 						       c);
@@ -129,7 +120,7 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 				out[o++] = c;
 			}
 			if (i < n && !is_blank(line[i]) && line[i] != '#') {
-				seterr(msg, msglen,
+				tg_seterr(msg, msglen,
 				       "expected a space after the closing quote, got '%c'",
 				       line[i]);
 				return -1;
@@ -137,7 +128,7 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 		} else {
 			while (i < n && !is_blank(line[i]) && line[i] != '#') {
 				if (line[i] == '"') {
-					seterr(msg, msglen,
+					tg_seterr(msg, msglen,
 					       "unexpected quote inside a word (quote the whole "
 					       "argument)");
 					return -1;
@@ -155,17 +146,17 @@ static int split_line(const char *line, size_t n, char *out, size_t outcap, char
 	return argc;
 
 too_long:
-	seterr(msg, msglen, "line longer than %d bytes", TG_CONF_LINE_MAX);
+	tg_seterr(msg, msglen, "line longer than %d bytes", TG_CONF_LINE_MAX);
 	return -1;
 }
 
 static void argcount_msg(const struct tg_conf_key *k, int got, char *msg, size_t msglen)
 {
 	if (k->min_args == k->max_args)
-		seterr(msg, msglen, "'%s' expects %d argument%s, got %d", k->name, k->min_args,
+		tg_seterr(msg, msglen, "'%s' expects %d argument%s, got %d", k->name, k->min_args,
 		       k->min_args == 1 ? "" : "s", got);
 	else
-		seterr(msg, msglen, "'%s' expects %d to %d arguments, got %d", k->name, k->min_args,
+		tg_seterr(msg, msglen, "'%s' expects %d to %d arguments, got %d", k->name, k->min_args,
 		       k->max_args, got);
 }
 
@@ -173,7 +164,7 @@ static void unknown_msg(const char *word, const struct tg_conf_key *keys, char *
 {
 	size_t i;
 
-	seterr(msg, msglen, "unknown keyword '%.64s%s' (expected one of: ", ECHO(word));
+	tg_seterr(msg, msglen, "unknown keyword '%.64s%s' (expected one of: ", ECHO(word));
 	for (i = 0; keys[i].name; i++) {
 		if (i)
 			append(msg, msglen, ", ");
@@ -197,22 +188,22 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 	if (!fname)
 		fname = "(config)";
 	if (!keys) {
-		seterr(err, errlen, "%s: no keyword table", fname);
+		tg_seterr(err, errlen, "%s: no keyword table", fname);
 		return -1;
 	}
 	for (nkeys = 0; keys[nkeys].name; nkeys++) {
 		if (nkeys >= CONF_KEYS_MAX) {
-			seterr(err, errlen, "%s: keyword table larger than %d entries", fname,
+			tg_seterr(err, errlen, "%s: keyword table larger than %d entries", fname,
 			       CONF_KEYS_MAX);
 			return -1;
 		}
 	}
 	if (len > TG_CONF_FILE_MAX) {
-		seterr(err, errlen, "%s: larger than %d bytes", fname, TG_CONF_FILE_MAX);
+		tg_seterr(err, errlen, "%s: larger than %d bytes", fname, TG_CONF_FILE_MAX);
 		return -1;
 	}
 	if (!buf && len) {
-		seterr(err, errlen, "%s: no buffer", fname);
+		tg_seterr(err, errlen, "%s: no buffer", fname);
 		return -1;
 	}
 	memset(first_line, 0, sizeof(first_line));
@@ -229,7 +220,7 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 		if (n && line[n - 1] == '\r')
 			n--;
 		if (n > TG_CONF_LINE_MAX) {
-			seterr(err, errlen, "%s:%u: line longer than %d bytes", fname, lineno,
+			tg_seterr(err, errlen, "%s:%u: line longer than %d bytes", fname, lineno,
 			       TG_CONF_LINE_MAX);
 			return -1;
 		}
@@ -257,7 +248,7 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 			goto fail_line;
 		}
 		if (first_line[k] && !(key->flags & TG_CONF_MULTI)) {
-			seterr(msg, sizeof(msg), "'%s' given twice (first on line %u)", key->name,
+			tg_seterr(msg, sizeof(msg), "'%s' given twice (first on line %u)", key->name,
 			       first_line[k]);
 			goto fail_line;
 		}
@@ -268,7 +259,7 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 			if (key->handler(ctx, nargs, argv + 1, msg, sizeof(msg)) != 0) {
 				msg[sizeof(msg) - 1] = '\0';
 				if (!msg[0])
-					seterr(msg, sizeof(msg), "invalid arguments for '%s'",
+					tg_seterr(msg, sizeof(msg), "invalid arguments for '%s'",
 					       key->name);
 				goto fail_line;
 			}
@@ -276,7 +267,7 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 		continue;
 
 	fail_line:
-		seterr(err, errlen, "%s:%u: %s", fname, lineno, msg);
+		tg_seterr(err, errlen, "%s:%u: %s", fname, lineno, msg);
 		tg_wipe(scratch, sizeof(scratch));
 		return -1;
 	}
@@ -284,7 +275,7 @@ int tg_conf_parse(const char *buf, size_t len, const char *fname, const struct t
 
 	for (k = 0; k < nkeys; k++) {
 		if ((keys[k].flags & TG_CONF_REQUIRED) && !first_line[k]) {
-			seterr(err, errlen, "%s: missing required keyword '%s'", fname,
+			tg_seterr(err, errlen, "%s: missing required keyword '%s'", fname,
 			       keys[k].name);
 			return -1;
 		}
@@ -304,16 +295,16 @@ int tg_conf_load(const char *path, const struct tg_conf_key *keys, void *ctx, ch
 	/* O_NONBLOCK: a FIFO put in place of the file must not hang us before fstat */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		tg_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "%s: fstat: %s", path, strerror(errno));
+		tg_seterr(err, errlen, "%s: fstat: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
+		tg_seterr(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
@@ -324,7 +315,7 @@ int tg_conf_load(const char *path, const struct tg_conf_key *keys, void *ctx, ch
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errlen, "%s: read: %s", path, strerror(errno));
+			tg_seterr(err, errlen, "%s: read: %s", path, strerror(errno));
 			close(fd);
 			tg_wipe(load_buf, total);
 			return -1;
@@ -335,7 +326,7 @@ int tg_conf_load(const char *path, const struct tg_conf_key *keys, void *ctx, ch
 	}
 	close(fd);
 	if (total > TG_CONF_FILE_MAX) {
-		seterr(err, errlen, "%s: larger than %d bytes", path, TG_CONF_FILE_MAX);
+		tg_seterr(err, errlen, "%s: larger than %d bytes", path, TG_CONF_FILE_MAX);
 		tg_wipe(load_buf, total);
 		return -1;
 	}
@@ -370,7 +361,7 @@ int tg_conf_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *
 	uint64_t v;
 
 	if (!s || parse_digits(s, &v) < 0 || v < min || v > max) {
-		seterr(err, errlen, "expected an integer from %llu to %llu, got '%.64s%s'",
+		tg_seterr(err, errlen, "expected an integer from %llu to %llu, got '%.64s%s'",
 		       (unsigned long long)min, (unsigned long long)max, ECHO(s ? s : ""));
 		return -1;
 	}
@@ -405,7 +396,7 @@ int tg_conf_i64(const char *s, int64_t min, int64_t max, int64_t *out, char *err
 	return 0;
 
 bad:
-	seterr(err, errlen, "expected an integer from %lld to %lld, got '%.64s%s'", (long long)min,
+	tg_seterr(err, errlen, "expected an integer from %lld to %lld, got '%.64s%s'", (long long)min,
 	       (long long)max, ECHO(s ? s : ""));
 	return -1;
 }
@@ -426,7 +417,7 @@ int tg_conf_bool(const char *s, int *out, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	seterr(err, errlen, "expected yes/no, on/off, true/false or 1/0, got '%.64s%s'",
+	tg_seterr(err, errlen, "expected yes/no, on/off, true/false or 1/0, got '%.64s%s'",
 	       ECHO(s ? s : ""));
 	return -1;
 }
@@ -442,7 +433,7 @@ int tg_conf_choice(const char *s, const char *const *choices, int *out, char *er
 			return 0;
 		}
 	}
-	seterr(err, errlen, "expected one of:");
+	tg_seterr(err, errlen, "expected one of:");
 	for (i = 0; choices && choices[i]; i++) {
 		append(err, errlen, i ? ", " : " ");
 		append(err, errlen, choices[i]);
@@ -465,12 +456,12 @@ int tg_conf_str(const char *s, char *dst, size_t dstlen, char *err, size_t errle
 	size_t n;
 
 	if (!s) {
-		seterr(err, errlen, "expected a string");
+		tg_seterr(err, errlen, "expected a string");
 		return -1;
 	}
 	n = strlen(s);
 	if (!dst || n >= dstlen) {
-		seterr(err, errlen, "expected at most %zu bytes, got %zu ('%.64s%s')",
+		tg_seterr(err, errlen, "expected at most %zu bytes, got %zu ('%.64s%s')",
 		       dstlen ? dstlen - 1 : 0, n, ECHO(s));
 		return -1;
 	}

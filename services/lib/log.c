@@ -161,3 +161,14 @@ void tg_fatalx(int code, const char *fmt, ...)
 	va_end(ap);
 	exit(code);
 }
+
+void tg_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -15,6 +15,7 @@
 #define TG_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define TG_LOG_LINE_MAX 512
 
@@ -45,6 +46,14 @@ void tg_vlog(enum tg_log_level level, const char *fmt, va_list ap);
 #define tg_warn(...) tg_log(TG_LOG_WARN, __VA_ARGS__)
 #define tg_info(...) tg_log(TG_LOG_INFO, __VA_ARGS__)
 #define tg_debug(...) tg_log(TG_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Format a message into a caller's error buffer (err may be NULL or
+ * errlen 0: nothing is written).  The "char *err, size_t errlen" pair is
+ * how every parser and helper reports what it expected.
+ */
+void tg_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Log at error level with ": <strerror(errno)>" appended, then exit(111). */
 void tg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -15,6 +15,8 @@
  */
 #include "sandbox.h"
 
+#include "log.h"
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
 #define TG_SANITIZER_RUNTIME 1
 #elif defined(__has_feature)
@@ -63,17 +65,6 @@ static char sc_names[NAMES_NR][NAME_LEN];
 static int sc_names_ready;
 static char sc_role[ROLE_LEN];
 
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- syscall names (filled once, read by the signal handler) ---- */
 
@@ -254,32 +245,32 @@ static int set_ids(unsigned uid, unsigned gid, uint64_t keep_caps, char *err, si
 
 	/* keep the permitted set across the uid change when caps stay (step 5 trims it) */
 	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-		seterr(err, errlen, "prctl(PR_SET_KEEPCAPS, 1): %s", strerror(errno));
+		tg_seterr(err, errlen, "prctl(PR_SET_KEEPCAPS, 1): %s", strerror(errno));
 		return -1;
 	}
 	if (setgroups(1, &g) < 0) {
-		seterr(err, errlen, "setgroups(%u): %s", gid, strerror(errno));
+		tg_seterr(err, errlen, "setgroups(%u): %s", gid, strerror(errno));
 		return -1;
 	}
 	if (setresgid(g, g, g) < 0) {
-		seterr(err, errlen, "setresgid(%u): %s", gid, strerror(errno));
+		tg_seterr(err, errlen, "setresgid(%u): %s", gid, strerror(errno));
 		return -1;
 	}
 	if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
-		seterr(err, errlen, "setresuid(%u): %s", uid, strerror(errno));
+		tg_seterr(err, errlen, "setresuid(%u): %s", uid, strerror(errno));
 		return -1;
 	}
 	/* as OpenNTPD: check that the change really happened */
 	if (getresgid(&rg, &eg, &sg) < 0 || rg != g || eg != g || sg != g) {
-		seterr(err, errlen, "setresgid(%u): group ids did not change", gid);
+		tg_seterr(err, errlen, "setresgid(%u): group ids did not change", gid);
 		return -1;
 	}
 	if (getresuid(&ru, &eu, &su) < 0 || ru != uid || eu != uid || su != uid) {
-		seterr(err, errlen, "setresuid(%u): user ids did not change", uid);
+		tg_seterr(err, errlen, "setresuid(%u): user ids did not change", uid);
 		return -1;
 	}
 	if (keep_caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
-		seterr(err, errlen, "prctl(PR_SET_KEEPCAPS, 0): %s", strerror(errno));
+		tg_seterr(err, errlen, "prctl(PR_SET_KEEPCAPS, 0): %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -290,7 +281,7 @@ int tg_sandbox_set_user(const char *user, uint64_t keep_caps, char *err, size_t 
 	unsigned uid, gid;
 
 	if (tg_sandbox_lookup_user(user, &uid, &gid) < 0) {
-		seterr(err, errlen, "unknown user '%s' (not in %s)", user ? user : "(null)",
+		tg_seterr(err, errlen, "unknown user '%s' (not in %s)", user ? user : "(null)",
 		       PASSWD_PATH);
 		return -1;
 	}
@@ -343,7 +334,7 @@ static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 		if (r < 0 && errno == EINVAL)
 			break; /* beyond the kernel's last cap (fallback value too high) */
 		if (r < 0) {
-			seterr(err, errlen, "prctl(PR_CAPBSET_READ, %d): %s", cap, strerror(errno));
+			tg_seterr(err, errlen, "prctl(PR_CAPBSET_READ, %d): %s", cap, strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -359,7 +350,7 @@ static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 			 */
 			if (errno == EPERM && (held_caps() & ~keep) == 0)
 				return 0;
-			seterr(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap, strerror(errno));
+			tg_seterr(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap, strerror(errno));
 			return -1;
 		}
 	}
@@ -380,7 +371,7 @@ static int set_caps(uint64_t keep, uint64_t inheritable, char *err, size_t errle
 	data[0].inheritable = (uint32_t)inheritable;
 	data[1].inheritable = (uint32_t)(inheritable >> 32);
 	if (syscall(SYS_capset, &hdr, data) < 0) {
-		seterr(err, errlen, "capset(0x%llx): %s", (unsigned long long)keep,
+		tg_seterr(err, errlen, "capset(0x%llx): %s", (unsigned long long)keep,
 		       strerror(errno));
 		return -1;
 	}
@@ -394,14 +385,14 @@ static int set_ambient(uint64_t raise, int last, char *err, size_t errlen)
 	/* EINVAL: a kernel without ambient caps (< 4.3) has none to clear */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    (errno != EINVAL || raise)) {
-		seterr(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
+		tg_seterr(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
 		return -1;
 	}
 	for (cap = 0; cap <= last; cap++) {
 		if (!(raise & (1ull << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
-			seterr(err, errlen, "prctl(PR_CAP_AMBIENT_RAISE, %d): %s", cap,
+			tg_seterr(err, errlen, "prctl(PR_CAP_AMBIENT_RAISE, %d): %s", cap,
 			       strerror(errno));
 			return -1;
 		}
@@ -423,7 +414,7 @@ static int raise_effective(char *err, size_t errlen)
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	if (syscall(SYS_capget, &hdr, data) < 0) {
-		seterr(err, errlen, "capget: %s", strerror(errno));
+		tg_seterr(err, errlen, "capget: %s", strerror(errno));
 		return -1;
 	}
 	if (data[0].effective == data[0].permitted && data[1].effective == data[1].permitted)
@@ -431,7 +422,7 @@ static int raise_effective(char *err, size_t errlen)
 	data[0].effective = data[0].permitted;
 	data[1].effective = data[1].permitted;
 	if (syscall(SYS_capset, &hdr, data) < 0) {
-		seterr(err, errlen, "capset(effective = permitted): %s", strerror(errno));
+		tg_seterr(err, errlen, "capset(effective = permitted): %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -468,12 +459,12 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 		const struct tg_syscall_rule *r = &rules[i];
 
 		if (seccomp_syscall_resolve_name(r->name) == __NR_SCMP_ERROR) {
-			seterr(err, errlen, "seccomp: unknown syscall '%.64s' (rule %zu)", r->name,
+			tg_seterr(err, errlen, "seccomp: unknown syscall '%.64s' (rule %zu)", r->name,
 			       i);
 			return -1;
 		}
 		if (r->nargs > 3) {
-			seterr(err, errlen,
+			tg_seterr(err, errlen,
 			       "seccomp: rule '%s': %u argument conditions (at most 3)", r->name,
 			       r->nargs);
 			return -1;
@@ -482,13 +473,13 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 			const struct tg_syscall_arg *a = &r->args[j];
 
 			if (a->arg > 5) {
-				seterr(err, errlen,
+				tg_seterr(err, errlen,
 				       "seccomp: rule '%s': argument index %u (expected 0 to 5)",
 				       r->name, a->arg);
 				return -1;
 			}
 			if (a->op < TG_CMP_EQ || a->op > TG_CMP_MASKED_EQ) {
-				seterr(err, errlen,
+				tg_seterr(err, errlen,
 				       "seccomp: rule '%s': comparison %u (expected enum tg_cmp, "
 				       "%d to %d)",
 				       r->name, a->op, TG_CMP_EQ, TG_CMP_MASKED_EQ);
@@ -497,7 +488,7 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 			for (k = 0; k < j; k++) {
 				/* libseccomp takes one comparison per argument */
 				if (r->args[k].arg == a->arg) {
-					seterr(err, errlen,
+					tg_seterr(err, errlen,
 					       "seccomp: rule '%s': argument %u compared twice",
 					       r->name, a->arg);
 					return -1;
@@ -535,12 +526,12 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, unsigned n, const str
 	int rc;
 
 	if (nr == __NR_SCMP_ERROR) {
-		seterr(err, errlen, "seccomp: unknown syscall '%.64s'", name);
+		tg_seterr(err, errlen, "seccomp: unknown syscall '%.64s'", name);
 		return -1;
 	}
 	rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, c);
 	if (rc < 0) {
-		seterr(err, errlen, "seccomp_rule_add(%s): %s", name, strerror(-rc));
+		tg_seterr(err, errlen, "seccomp_rule_add(%s): %s", name, strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -558,14 +549,14 @@ static int export_bpf(scmp_filter_ctx ctx, char *err, size_t errlen)
 
 	/* non-blocking: a program larger than the pipe fails instead of hanging */
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		seterr(err, errlen, "seccomp: pipe2: %s", strerror(errno));
+		tg_seterr(err, errlen, "seccomp: pipe2: %s", strerror(errno));
 		return -1;
 	}
 	rc = seccomp_export_bpf(ctx, p[1]);
 	close(p[1]);
 	if (rc < 0) {
 		close(p[0]);
-		seterr(err, errlen, "seccomp_export_bpf: %s", strerror(-rc));
+		tg_seterr(err, errlen, "seccomp_export_bpf: %s", strerror(-rc));
 		return -1;
 	}
 	for (;;) {
@@ -586,7 +577,7 @@ static int export_bpf(scmp_filter_ctx ctx, char *err, size_t errlen)
 	}
 	close(p[0]);
 	if (got == 0 || got > sizeof(bpf_prog) || got % sizeof(bpf_prog[0]) != 0) {
-		seterr(err, errlen,
+		tg_seterr(err, errlen,
 		       "seccomp: exported filter of %zu bytes (at most %zu instructions)", got,
 		       (size_t)BPF_MAXINSNS);
 		return -1;
@@ -626,13 +617,13 @@ static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t er
 
 	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
-		seterr(err, errlen, "seccomp_init: failed");
+		tg_seterr(err, errlen, "seccomp_init: failed");
 		return -1;
 	}
 	/* x32 or i386 syscalls on x86_64 (or any other foreign ABI): kill outright */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc < 0) {
-		seterr(err, errlen, "seccomp_attr_set(ACT_BADARCH): %s", strerror(-rc));
+		tg_seterr(err, errlen, "seccomp_attr_set(ACT_BADARCH): %s", strerror(-rc));
 		goto fail;
 	}
 	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
@@ -697,7 +688,7 @@ static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t er
 	sigfillset(&sa.sa_mask);
 	sigdelset(&sa.sa_mask, SIGSYS);
 	if (sigaction(SIGSYS, &sa, NULL) < 0) {
-		seterr(err, errlen, "sigaction(SIGSYS): %s", strerror(errno));
+		tg_seterr(err, errlen, "sigaction(SIGSYS): %s", strerror(errno));
 		goto fail;
 	}
 
@@ -716,7 +707,7 @@ static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t er
 	/* NO_NEW_PRIVS is set (step 6), as the kernel requires without CAP_SYS_ADMIN */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
 	    (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)) {
-		seterr(err, errlen, "seccomp(SECCOMP_SET_MODE_FILTER): %s", strerror(errno));
+		tg_seterr(err, errlen, "seccomp(SECCOMP_SET_MODE_FILTER): %s", strerror(errno));
 		return -1;
 	}
 #if TG_SANITIZER_RUNTIME
@@ -735,7 +726,7 @@ static int set_limit(int res, const char *name, uint64_t v, char *err, size_t er
 
 	rl.rlim_cur = rl.rlim_max = (rlim_t)v;
 	if (setrlimit(res, &rl) < 0) {
-		seterr(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)v,
+		tg_seterr(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)v,
 		       strerror(errno));
 		return -1;
 	}
@@ -750,14 +741,14 @@ int tg_sandbox_enter(const struct tg_sandbox *sb, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	if (!sb) {
-		seterr(err, errlen, "sandbox: no description");
+		tg_seterr(err, errlen, "sandbox: no description");
 		return -1;
 	}
 	snprintf(sc_role, sizeof(sc_role), "%s", sb->role ? sb->role : "");
 
 	/* 0. what needs files outside the chroot, and table checks, first */
 	if (sb->user && tg_sandbox_lookup_user(sb->user, &uid, &gid) < 0) {
-		seterr(err, errlen, "unknown user '%.64s' (not in %s)", sb->user, PASSWD_PATH);
+		tg_seterr(err, errlen, "unknown user '%.64s' (not in %s)", sb->user, PASSWD_PATH);
 		return -1;
 	}
 	last = cap_last();
@@ -780,11 +771,11 @@ int tg_sandbox_enter(const struct tg_sandbox *sb, char *err, size_t errlen)
 	/* 2. chroot */
 	if (sb->chroot_dir) {
 		if (chroot(sb->chroot_dir) < 0) {
-			seterr(err, errlen, "chroot(%s): %s", sb->chroot_dir, strerror(errno));
+			tg_seterr(err, errlen, "chroot(%s): %s", sb->chroot_dir, strerror(errno));
 			return -1;
 		}
 		if (chdir("/") < 0) {
-			seterr(err, errlen, "chdir(/): %s", strerror(errno));
+			tg_seterr(err, errlen, "chdir(/): %s", strerror(errno));
 			return -1;
 		}
 	}
@@ -805,11 +796,11 @@ int tg_sandbox_enter(const struct tg_sandbox *sb, char *err, size_t errlen)
 
 	/* 6. no ptrace or /proc/PID/mem from the same uid; no privilege gain by exec */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		seterr(err, errlen, "prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+		tg_seterr(err, errlen, "prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		seterr(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS, 1): %s", strerror(errno));
+		tg_seterr(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS, 1): %s", strerror(errno));
 		return -1;
 	}
 
