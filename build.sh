@@ -283,7 +283,7 @@ build_libseccomp() {
 	rm -rf "$b"; mkdir -p "$b"
 	(cd "$b" && CC="$CC" AR="$AR" CFLAGS="-O2 -fPIE" "$src/configure" --host="$(gnu_host "$arch")" \
 		--prefix="$pre" --enable-static --disable-shared --disable-python >/dev/null &&
-		make -s -j"$JOBS" -C src >/dev/null && make -s -C src install >/dev/null &&
+		make -s -j"$JOBS" -C src AR_FLAGS=cr >/dev/null && make -s -C src install >/dev/null &&
 		make -s -C include install >/dev/null)
 }
 

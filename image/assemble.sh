@@ -51,8 +51,8 @@ image_inputs_key() {
 	{
 		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps
 		cat "$LOCK"
-		(cd "$TOP" && find rootfs board/common "board/$BOARD" services -type f \
-			\( -path 'rootfs/*' -o -path 'board/*' -o -name image.conf -o -name service.conf \) |
+		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image -type f \
+			\( -path 'rootfs/*' -o -path 'board/*' -o -path 'image/*' -o -name image.conf -o -name service.conf \) |
 			LC_ALL=C sort | xargs sha256sum)
 		sha256sum "$OUT/$BOARD_ARCH"/services-static/bin/* "$OUT/$BOARD_ARCH"/deps/bin/*
 		git -C "$TOP" describe --always --dirty 2>/dev/null || true
@@ -101,6 +101,10 @@ image_rootfs() {
 		install -m 0644 "$f" "$r/etc/timegate/services/$name.conf"
 	done
 	printf '%s\n' "$BOARD_NETWORK" >"$r/etc/timegate/network"
+	if [ -n "${BOARD_WATCHDOG_S:-}" ]; then
+		printf '# from board.conf: feed the hardware watchdog, if the services are ready in time\nwatchdog /dev/watchdog0 %s\nready-timeout %s\n' \
+			"$BOARD_WATCHDOG_S" "$BOARD_READY_TIMEOUT_S" >>"$r/etc/timegate/supervise.conf"
+	fi
 	cat >"$r/etc/os-release" <<-EOF
 	NAME=Timegate
 	ID=timegate
@@ -119,22 +123,7 @@ image_rootfs() {
 	printf '%s\n' $mods >"$r/etc/modules"
 	find "$r" -type f -path '*/etc/*' ! -name 'rc.*' -exec chmod 0644 {} +
 
-	rm -f "$W/root.sqfs"
-	mksquashfs "$r" "$W/root.sqfs" -all-root -noappend -no-xattrs -comp xz -quiet \
-		-mkfs-time 0 -all-time 0 >/dev/null
-	# dm-verity: pad to whole 4 KiB blocks, hash tree right after the data
-	local size blocks salt roothash
-	size=$(stat -c %s "$W/root.sqfs")
-	blocks=$(( (size + 4095) / 4096 ))
-	truncate -s $((blocks * 4096)) "$W/root.sqfs"
-	salt=$(sha256sum "$W/root.sqfs" | cut -c1-64)
-	rm -f "$W/root.hashtree"
-	roothash=$(veritysetup format --no-superblock --data-block-size=4096 --hash-block-size=4096 \
-		--salt="$salt" "$W/root.sqfs" "$W/root.hashtree" | awk '/^Root hash:/ { print $3 }')
-	[ ${#roothash} = 64 ] || die "veritysetup did not report a root hash"
-	cat "$W/root.sqfs" "$W/root.hashtree" >"$W/root.img"
-	printf 'roothash=%s\nsalt=%s\ndata_blocks=%s\nhash_start_block=%s\n' \
-		"$roothash" "$salt" "$blocks" "$blocks" >"$W/verity.conf"
+	"$TOP/image/mkroot.sh" "$r" "$W"
 }
 
 image_initramfs() {
@@ -146,13 +135,13 @@ image_initramfs() {
 	done < <(service_rows initramfs)
 	[ -x "$i/init" ] || die "no program installs /init into the initramfs"
 	install -m 0644 "$W/verity.conf" "$i/etc/verity.conf"
+	[ -z "${BOARD_BOOT_WATCHDOG_S:-}" ] || echo "$BOARD_BOOT_WATCHDOG_S" >"$i/etc/watchdog"
 	: >"$i/lib/modules/load.list"
 	for ko in $(mod_deps "$KROOT" "$BOARD_KVER" $(list_of "$TOP/board/common/modules.initramfs") $BOARD_MODULES_INITRAMFS); do
 		install -m 0644 "$KROOT/lib/modules/$BOARD_KVER/$ko" "$i/lib/modules/$(basename "$ko")"
 		basename "$ko" >>"$i/lib/modules/load.list"
 	done
-	(cd "$i" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) |
-		gzip -9n >"$W/initrd"
+	"$TOP/image/mkinitrd.sh" "$i" "$W/initrd"
 }
 
 image_disk() {
@@ -276,7 +265,7 @@ image_qemu_script() {
 		-drive "if=none,id=disk0,format=raw,file=\$disk" $BOARD_DISK_IF \\
 		-netdev "user,id=time,net=10.0.2.0/24,\$time_fwd" -device "$BOARD_NIC,netdev=time,romfile=" \\
 		-netdev "user,id=mgmt,net=10.0.3.0/24,\$mgmt_fwd" -device "$BOARD_NIC,netdev=mgmt,romfile=" \\
-		-device virtio-rng-pci "\$@"
+		-device virtio-rng-pci $BOARD_WATCHDOG_DEV "\$@"
 	EOF
 	chmod +x "$img/qemu.sh"
 }

@@ -4,8 +4,11 @@
  * The kernel runs this as PID 1.  It:
  *   1. mounts devtmpfs, proc and sysfs;
  *   2. loads the modules listed in /lib/modules/load.list, in order
- *      (virtio, device-mapper, dm-verity, squashfs: made at build time
- *      from modprobe's dependency order);
+ *      (virtio, device-mapper, dm-verity, squashfs, the board's watchdog:
+ *      made at build time from modprobe's dependency order), and arms the
+ *      hardware watchdog if /etc/watchdog names a timeout, so that a boot
+ *      which hangs from here on is reset (and counted by U-Boot) unless
+ *      the supervisor comes up and takes the watchdog over;
  *   3. reads the slot U-Boot booted from the kernel command line
  *      (tg.slot=A or tg.slot=B) and waits for the partition "root<slot>";
  *   4. sets up dm-verity over it with the root hash from /etc/verity.conf
@@ -21,9 +24,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/watchdog.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -125,6 +130,44 @@ static void load_modules(void)
 	}
 }
 
+/*
+ * Arm the watchdog: set its timeout, feed it once, and close it without
+ * the magic 'V', so it keeps running (the kernel says "watchdog did not
+ * stop!", which is the point).  No /etc/watchdog: the board has none.
+ */
+static void arm_watchdog(void)
+{
+	char buf[16];
+	ssize_t n = read_file("/etc/watchdog", buf, sizeof buf - 1);
+	struct timespec step = { 0, 50 * 1000 * 1000 };
+	int seconds = 0, i, fd = -1;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0; buf[i] >= '0' && buf[i] <= '9' && seconds < 100000; i++)
+		seconds = seconds * 10 + (buf[i] - '0');
+	if (seconds < 2)
+		fatal("/etc/watchdog: expected a timeout in seconds (at least 2), got '%.8s'", buf);
+	for (i = 0; i < 20 && fd < 0; i++) { /* the driver registers as its module loads */
+		fd = open("/dev/watchdog0", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			nanosleep(&step, NULL);
+	}
+	/* a missing or stubborn watchdog is a lost safety net, not a reason to fail the slot */
+	if (fd < 0) {
+		say("WARNING: /dev/watchdog0: %s; booting without a watchdog", strerror(errno));
+		return;
+	}
+	if (ioctl(fd, WDIOC_SETTIMEOUT, &seconds) != 0 || ioctl(fd, WDIOC_GETTIMEOUT, &seconds) != 0)
+		say("WARNING: watchdog: setting a %d s timeout: %s; keeping the driver's", seconds,
+		    strerror(errno));
+	if (write(fd, "k", 1) != 1)
+		say("WARNING: watchdog: first keepalive: %s", strerror(errno));
+	say("watchdog armed: %d s for the supervisor to take it over", seconds);
+	close(fd);
+}
+
 static void mount_or_die(const char *src, const char *dst, const char *type, unsigned long flags,
 			 const char *data)
 {
@@ -163,6 +206,7 @@ int main(void)
 		fatal("no tg.slot=A|B on the kernel command line");
 
 	load_modules();
+	arm_watchdog();
 
 	n = read_file("/etc/verity.conf", buf, sizeof buf);
 	if (n < 0)

@@ -3,7 +3,7 @@
 # logring) are also linked into tests/unit/test_supervise and the fuzzer.
 PROGS += tg-supervise
 tg-supervise_SRCS := supervise/main.c supervise/service.c supervise/spawn.c \
-	supervise/listen.c supervise/journal.c supervise/ctl.c \
+	supervise/listen.c supervise/journal.c supervise/ctl.c supervise/watchdog.c \
 	supervise/svcconf.c supervise/svcenv.c supervise/restart.c \
 	supervise/logline.c supervise/logring.c
 tg-supervise_LIBS := -lseccomp

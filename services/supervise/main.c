@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 			       sv.main_conf_path, sv.mc.log_group);
 	}
 	sv_ctl_open(&sv);
+	sv_watchdog_open(&sv);
 
 	sv_services_load(&sv);
 	sv_services_start(&sv);

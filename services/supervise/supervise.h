@@ -115,6 +115,14 @@ struct sv {
 	char log_path[108], status_path[108];
 	struct sv_client clients[SV_MAX_CLIENTS];
 
+	/* hardware watchdog (watchdog.c) */
+	int wd_fd; /* -1: none */
+	uint64_t wd_timer;
+	uint64_t wd_period_ns;
+	uint64_t wd_deadline_ns; /* all services ready by then, or stop feeding */
+	int wd_starving;
+	int wd_write_failed;
+
 	/* stop sequence */
 	int stopping;
 	int killed;
@@ -144,6 +152,9 @@ void sv_services_reap(struct sv *sv);
 void sv_services_stop(struct sv *sv, int signo);
 void sv_services_kill_all(struct sv *sv);
 size_t sv_status_text(struct sv *sv, char *buf, size_t cap);
+
+/* watchdog.c: open and start feeding the MAIN_CONF watchdog, if any */
+void sv_watchdog_open(struct sv *sv);
 
 /* spawn.c */
 struct sv_exec;

@@ -464,10 +464,41 @@ static int m_log_group(void *ctx, int argc, char **argv, char *err, size_t errle
 	return 0;
 }
 
+/* watchdog PATH SECONDS: the hardware watchdog the supervisor feeds */
+static int m_watchdog(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sv_main_conf *m = ctx;
+	uint64_t v;
+
+	(void)argc;
+	if (check_abs("watchdog", argv[0], err, errlen) < 0)
+		return -1;
+	if (tg_conf_u64(argv[1], 2, 3600, &v, err, errlen) < 0)
+		return -1;
+	memcpy(m->watchdog, argv[0], strlen(argv[0]) + 1);
+	m->watchdog_s = (unsigned)v;
+	return 0;
+}
+
+/* ready-timeout SECONDS: not all ready by then -> stop feeding the watchdog */
+static int m_ready_timeout(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sv_main_conf *m = ctx;
+	uint64_t v;
+
+	(void)argc;
+	if (tg_conf_u64(argv[0], 1, 86400, &v, err, errlen) < 0)
+		return -1;
+	m->ready_timeout_s = (unsigned)v;
+	return 0;
+}
+
 static const struct tg_conf_key main_keys[] = {
     {"on-ready", 1, SV_ARGV_MAX, 0, m_on_ready},
     {"console", 1, 1, 0, m_console},
     {"log-group", 1, 1, 0, m_log_group},
+    {"watchdog", 2, 2, 0, m_watchdog},
+    {"ready-timeout", 1, 1, 0, m_ready_timeout},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -481,7 +512,13 @@ int sv_main_conf_parse(const char *buf, size_t len, const char *fname, struct sv
                        char *err, size_t errlen)
 {
 	sv_main_conf_defaults(m);
-	return tg_conf_parse(buf, len, fname, main_keys, m, err, errlen);
+	if (tg_conf_parse(buf, len, fname, main_keys, m, err, errlen) < 0)
+		return -1;
+	if (m->ready_timeout_s && !m->watchdog[0]) {
+		snprintf(err, errlen, "%s: 'ready-timeout' needs a 'watchdog' to act on", fname);
+		return -1;
+	}
+	return 0;
 }
 
 const char *sv_main_conf_arg(const struct sv_main_conf *m, int i)

@@ -69,6 +69,9 @@ struct sv_main_conf {
 	uint16_t on_ready_off[SV_ARGV_MAX];
 	char console[SV_PATH_MAX];
 	char log_group[SV_USER_MAX + 1]; /* "": root only */
+	char watchdog[SV_PATH_MAX];      /* "": no watchdog */
+	unsigned watchdog_s;             /* its timeout */
+	unsigned ready_timeout_s;        /* 0: no deadline */
 	size_t pool_len;
 	char pool[2048];
 };

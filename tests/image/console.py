@@ -90,6 +90,39 @@ def flip_byte(path, offset):
         f.write(bytes([b[0] ^ 0xFF]))
 
 
+def variant_slot(disk, slot, patch_rootfs):
+    """Write into `disk`'s slot a variant of the board's slot: its root
+    filesystem copied, changed by patch_rootfs(folder), rebuilt with the
+    build's own tools (image/mkroot.sh: squashfs + dm-verity) and paired
+    with an initramfs carrying the new root hash (image/mkinitrd.sh), so
+    the variant verifies and boots like a real slot."""
+    top = os.environ["TOP"]
+    work = os.path.join(SCRATCH, "variant-" + slot)
+    subprocess.run(["rm", "-rf", work], check=True)
+    os.makedirs(work)
+    board_work = os.path.join(OUT, "work", BOARD)
+    rootfs, initramfs = os.path.join(work, "rootfs"), os.path.join(work, "initramfs")
+    subprocess.run(["cp", "-a", os.path.join(board_work, "rootfs"), rootfs], check=True)
+    subprocess.run(["cp", "-a", os.path.join(board_work, "initramfs"), initramfs], check=True)
+    patch_rootfs(rootfs)
+    subprocess.run([os.path.join(top, "image", "mkroot.sh"), rootfs, work], check=True)
+    shutil.copy(os.path.join(work, "verity.conf"), os.path.join(initramfs, "etc", "verity.conf"))
+    initrd = os.path.join(work, "initrd")
+    subprocess.run([os.path.join(top, "image", "mkinitrd.sh"), initramfs, initrd], check=True)
+    boot = os.path.join(work, "boot.vfat")
+    shutil.copy(os.path.join(IMAGE, "slot", "boot.vfat"), boot)
+    subprocess.run(["mcopy", "-o", "-i", boot, initrd, "::initrd"], check=True,
+                   env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    parts = gpt_partitions(disk)
+    for name, src in (("boot" + slot, boot), ("root" + slot, os.path.join(work, "root.img"))):
+        off, size = parts[name]
+        if os.path.getsize(src) > size:
+            raise ValueError("%s does not fit partition %s" % (src, name))
+        with open(src, "rb") as f, open(disk, "r+b") as d:
+            d.seek(off)
+            shutil.copyfileobj(f, d)
+
+
 def verity_conf():
     """The slot's dm-verity parameters, as built into its initramfs."""
     conf = {}

@@ -21,6 +21,10 @@ try:
         m.wait(r"timegate-initramfs: slot A: root /dev/vda\d+ verified by dm-verity", BOOT_TIMEOUT,
                fail=BOOT_FAILED)
         ok("the initramfs mounts slot A's root through dm-verity")
+        m.wait(r"timegate-initramfs: watchdog armed: 30 s", 30, fail=BOOT_FAILED)
+        m.wait(r"tg-supervise\[main\] info: watchdog /dev/watchdog0: timeout 30 s, fed every "
+               r"10000 ms; services must be ready within 120 s", BOOT_TIMEOUT, fail=BOOT_FAILED)
+        ok("the initramfs arms the hardware watchdog and the supervisor takes it over")
         t_ready, _ = m.wait(r"all services ready", BOOT_TIMEOUT, fail=BOOT_FAILED)
         ok("the supervisor reports all services ready (%.1f s after QEMU started)" % t_ready)
         m.wait(r"tg-bootctl\[main\] info: slot A marked good \(A: 3, B: 3 tries left\)", 60)
