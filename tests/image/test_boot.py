@@ -18,10 +18,11 @@ try:
         ok("U-Boot runs the A/B script; a blank environment means A first, 3 tries each")
         m.wait(r"timegate-boot: booting slot A \(tries left now: A 2, B 3\)", 30)
         ok("U-Boot takes one try from slot A before starting it")
-        m.wait(r"timegate-initramfs: slot A: root /dev/vda\d+ verified by dm-verity", BOOT_TIMEOUT,
+        # the watchdog is armed first, so that a hang while setting up verity resets too
+        m.wait(r"timegate-initramfs: watchdog armed: 30 s", BOOT_TIMEOUT, fail=BOOT_FAILED)
+        m.wait(r"timegate-initramfs: slot A: root /dev/vda\d+ verified by dm-verity", 60,
                fail=BOOT_FAILED)
         ok("the initramfs mounts slot A's root through dm-verity")
-        m.wait(r"timegate-initramfs: watchdog armed: 30 s", 30, fail=BOOT_FAILED)
         m.wait(r"tg-supervise\[main\] info: watchdog /dev/watchdog0: timeout 30 s, fed every "
                r"10000 ms; services must be ready within 120 s", BOOT_TIMEOUT, fail=BOOT_FAILED)
         ok("the initramfs arms the hardware watchdog and the supervisor takes it over")
