@@ -15,6 +15,7 @@
  */
 #include "sandbox.h"
 
+#include "caps.h"
 #include "log.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
@@ -38,6 +39,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -600,62 +602,43 @@ int __lsan_is_turned_off(void)
 }
 #endif
 
-static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t errlen)
+size_t tg_sandbox_base_syscalls(struct tg_syscall_rule *t, size_t cap, uint64_t own_pid)
 {
+	size_t n = 0;
+
+#define ADD(rule)                                                                                  \
+	do {                                                                                       \
+		const struct tg_syscall_rule r_ = rule;                                            \
+		if (n + 1 < cap)                                                                   \
+			t[n++] = r_;                                                               \
+	} while (0)
+
+	if (cap == 0)
+		return 0;
 	/* always allowed: leaving, logging, returning from handlers */
-	static const char *const base[] = {"exit", "exit_group", "write", "writev", "rt_sigreturn"};
-	struct scmp_arg_cmp kill_args[2];
-	struct sock_fprog prog;
-	struct sigaction sa;
-	scmp_filter_ctx ctx;
-	size_t i;
-	int rc;
-
-	if (tg_sandbox_check_table(rules, err, errlen) < 0)
-		return -1;
-	names_init();
-
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		tg_seterr(err, errlen, "seccomp_init: failed");
-		return -1;
-	}
-	/* x32 or i386 syscalls on x86_64 (or any other foreign ABI): kill outright */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc < 0) {
-		tg_seterr(err, errlen, "seccomp_attr_set(ACT_BADARCH): %s", strerror(-rc));
-		goto fail;
-	}
-	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
-		if (add_rule(ctx, base[i], 0, NULL, err, errlen) < 0)
-			goto fail;
-#if TG_SANITIZER_RUNTIME
+	ADD(TG_SC("exit"));
+	ADD(TG_SC("exit_group"));
+	ADD(TG_SC("write"));
+	ADD(TG_SC("writev"));
+	ADD(TG_SC("rt_sigreturn"));
 	/*
-	 * Host test builds with ASan/UBSan only (MODE=host or fuzz); the
-	 * product (MODE=static) never has these.  The sanitizer runtime maps
-	 * memory for its allocator and reports, and uses sigaltstack and the
-	 * thread id on its exit path.  Found by running the tests under the
-	 * filter: the SIGSYS line names what is missing.
+	 * the kernel resumes a poll interrupted by SIGSTOP/SIGCONT (or a
+	 * debugger) through restart_syscall: without it, stopping and
+	 * continuing a confined process kills it
 	 */
-	{
-		static const char *const sanitizer[] = {"mmap", "munmap", "madvise", "mprotect",
-							"sigaltstack", "gettid", "getpid",
-							"sched_yield", "futex"};
-		for (i = 0; i < sizeof(sanitizer) / sizeof(sanitizer[0]); i++)
-			if (add_rule(ctx, sanitizer[i], 0, NULL, err, errlen) < 0)
-				goto fail;
-	}
-#endif
+	ADD(TG_SC("restart_syscall"));
 	/* the violation handler's kill: to ourselves, SIGSYS only */
-	memset(kill_args, 0, sizeof(kill_args));
-	kill_args[0].arg = 0;
-	kill_args[0].op = SCMP_CMP_EQ;
-	kill_args[0].datum_a = (scmp_datum_t)getpid();
-	kill_args[1].arg = 1;
-	kill_args[1].op = SCMP_CMP_EQ;
-	kill_args[1].datum_a = SIGSYS;
-	if (add_rule(ctx, "kill", 2, kill_args, err, errlen) < 0)
-		goto fail;
+	ADD(TG_SC2("kill", 0, TG_CMP_EQ, own_pid, 1, TG_CMP_EQ, SIGSYS));
+#undef ADD
+	t[n] = (struct tg_syscall_rule)TG_SC_END;
+	return n;
+}
+
+/* Add every rule of a checked table to ctx. */
+static int add_table(scmp_filter_ctx ctx, const struct tg_syscall_rule *rules, char *err,
+                     size_t errlen)
+{
+	size_t i;
 
 	for (i = 0; rules[i].name; i++) {
 		const struct tg_syscall_rule *r = &rules[i];
@@ -674,8 +657,58 @@ static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t er
 			}
 		}
 		if (add_rule(ctx, r->name, r->nargs, c, err, errlen) < 0)
-			goto fail;
+			return -1;
 	}
+	return 0;
+}
+
+static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t errlen)
+{
+	struct tg_syscall_rule base[8];
+	struct sock_fprog prog;
+	struct sigaction sa;
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (tg_sandbox_check_table(rules, err, errlen) < 0)
+		return -1;
+	names_init();
+	tg_sandbox_base_syscalls(base, sizeof(base) / sizeof(base[0]), (uint64_t)getpid());
+
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		tg_seterr(err, errlen, "seccomp_init: failed");
+		return -1;
+	}
+	/* x32 or i386 syscalls on x86_64 (or any other foreign ABI): kill outright */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc < 0) {
+		tg_seterr(err, errlen, "seccomp_attr_set(ACT_BADARCH): %s", strerror(-rc));
+		goto fail;
+	}
+	if (add_table(ctx, base, err, errlen) < 0)
+		goto fail;
+#if TG_SANITIZER_RUNTIME
+	/*
+	 * Host test builds with ASan/UBSan only (MODE=host or fuzz); the
+	 * product (MODE=static) never has these.  The sanitizer runtime maps
+	 * memory for its allocator and reports, and uses sigaltstack and the
+	 * thread id on its exit path.  Found by running the tests under the
+	 * filter: the SIGSYS line names what is missing.
+	 */
+	{
+		static const char *const sanitizer[] = {"mmap", "munmap", "madvise", "mprotect",
+							"sigaltstack", "gettid", "getpid",
+							"sched_yield", "futex"};
+		size_t i;
+
+		for (i = 0; i < sizeof(sanitizer) / sizeof(sanitizer[0]); i++)
+			if (add_rule(ctx, sanitizer[i], 0, NULL, err, errlen) < 0)
+				goto fail;
+	}
+#endif
+	if (add_table(ctx, rules, err, errlen) < 0)
+		goto fail;
 
 	/*
 	 * SA_RESETHAND: the disposition is back to default once the handler
@@ -808,4 +841,252 @@ int tg_sandbox_enter(const struct tg_sandbox *sb, char *err, size_t errlen)
 	if (sb->syscalls && load_filter(sb->syscalls, err, errlen) < 0)
 		return -1;
 	return 0;
+}
+
+/* ---- descriptions (tg_sandbox_describe) ---- */
+
+#if defined(__x86_64__)
+#define ARCH_NAME   "x86_64"
+#define FOREIGN_ABI "x32, i386"
+#elif defined(__aarch64__)
+#define ARCH_NAME   "aarch64"
+#define FOREIGN_ABI "arm"
+#else
+#define ARCH_NAME   "this architecture"
+#define FOREIGN_ABI "another"
+#endif
+
+struct strbuf {
+	char *p;
+	size_t cap, len;
+};
+
+__attribute__((format(printf, 2, 3))) static void sb_add(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len >= b->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - b->len - 1;
+}
+
+/* open(2) flags by name; O_SYNC contains O_DSYNC and O_TMPFILE O_DIRECTORY: those come first */
+static const struct {
+	uint64_t bits;
+	const char *name;
+} open_flags[] = {
+    {O_CREAT, "O_CREAT"},         {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},
+    {O_TRUNC, "O_TRUNC"},         {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
+    {O_SYNC, "O_SYNC"},           {O_DSYNC, "O_DSYNC"},       {O_TMPFILE, "O_TMPFILE"},
+    {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"},
+    {O_PATH, "O_PATH"},           {O_NOATIME, "O_NOATIME"},   {O_DIRECT, "O_DIRECT"},
+};
+
+/* "O_RDONLY", "(O_ACCMODE|O_CREAT)": names, unknown bits in hex */
+static void put_open_flags(struct strbuf *b, uint64_t v, int is_mask)
+{
+	char tmp[256];
+	struct strbuf t = {tmp, sizeof(tmp), 0};
+	int parts = 0;
+	size_t i;
+
+	tmp[0] = '\0';
+	if (is_mask) {
+		if ((v & O_ACCMODE) == O_ACCMODE) {
+			sb_add(&t, "O_ACCMODE");
+			parts++;
+			v &= ~(uint64_t)O_ACCMODE;
+		}
+	} else {
+		static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "3"};
+
+		sb_add(&t, "%s", acc[v & O_ACCMODE]);
+		parts++;
+		v &= ~(uint64_t)O_ACCMODE;
+	}
+	for (i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++) {
+		if ((v & open_flags[i].bits) == open_flags[i].bits) {
+			sb_add(&t, "%s%s", parts ? "|" : "", open_flags[i].name);
+			parts++;
+			v &= ~open_flags[i].bits;
+		}
+	}
+	if (v || !parts) {
+		sb_add(&t, "%s0x%llx", parts ? "|" : "", (unsigned long long)v);
+		parts++;
+	}
+	sb_add(b, parts > 1 && is_mask ? "(%s)" : "%s", tmp);
+}
+
+static const char *signal_name(uint64_t v)
+{
+	switch (v) {
+	case SIGSYS:
+		return "SIGSYS";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGKILL:
+		return "SIGKILL";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGINT:
+		return "SIGINT";
+	case SIGCHLD:
+		return "SIGCHLD";
+	case SIGUSR1:
+		return "SIGUSR1";
+	case SIGUSR2:
+		return "SIGUSR2";
+	default:
+		return NULL;
+	}
+}
+
+static const char *family_name(uint64_t v)
+{
+	switch (v) {
+	case AF_UNIX:
+		return "AF_UNIX";
+	case AF_INET:
+		return "AF_INET";
+	case AF_INET6:
+		return "AF_INET6";
+	case AF_NETLINK:
+		return "AF_NETLINK";
+	default:
+		return NULL;
+	}
+}
+
+enum arg_kind { ARG_PLAIN, ARG_OPEN_FLAGS, ARG_SIGNAL, ARG_FAMILY };
+
+/* What argument arg of syscall name holds, for the syscalls our tables filter on. */
+static enum arg_kind arg_kind(const char *name, unsigned arg)
+{
+	if ((strcmp(name, "openat") == 0 && arg == 2) || (strcmp(name, "open") == 0 && arg == 1))
+		return ARG_OPEN_FLAGS;
+	if ((strcmp(name, "kill") == 0 && arg == 1) || (strcmp(name, "tkill") == 0 && arg == 1) ||
+	    (strcmp(name, "tgkill") == 0 && arg == 2))
+		return ARG_SIGNAL;
+	if ((strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0) && arg == 0)
+		return ARG_FAMILY;
+	return ARG_PLAIN;
+}
+
+static void put_value(struct strbuf *b, const char *sc, unsigned arg, uint64_t v, int is_mask,
+                      const struct tg_sandbox_symbol *syms, size_t nsyms)
+{
+	enum arg_kind k = arg_kind(sc, arg);
+	const char *s = NULL;
+	size_t i;
+
+	if (!is_mask) {
+		if (v == TG_SANDBOX_OWN_PID)
+			s = "<own pid>";
+		for (i = 0; i < nsyms && !s; i++)
+			if (syms[i].value == v)
+				s = syms[i].name;
+	}
+	if (!s && k == ARG_SIGNAL && !is_mask)
+		s = signal_name(v);
+	if (!s && k == ARG_FAMILY && !is_mask)
+		s = family_name(v);
+	if (s)
+		sb_add(b, "%s", s);
+	else if (k == ARG_OPEN_FLAGS)
+		put_open_flags(b, v, is_mask);
+	else if (v < 65536)
+		sb_add(b, "%llu", (unsigned long long)v);
+	else
+		sb_add(b, "0x%llx", (unsigned long long)v);
+}
+
+/* "openat(arg2 & (O_ACCMODE|O_CREAT) == O_RDONLY)", "close" */
+static void put_rule(struct strbuf *b, const struct tg_syscall_rule *r,
+                     const struct tg_sandbox_symbol *syms, size_t nsyms)
+{
+	static const char *const ops[] = {"?", "==", "!=", "<", "<=", ">", ">=", "=="};
+	unsigned j;
+
+	sb_add(b, "%s", r->name);
+	if (!r->nargs)
+		return;
+	sb_add(b, "(");
+	for (j = 0; j < r->nargs && j < 3; j++) {
+		const struct tg_syscall_arg *a = &r->args[j];
+
+		sb_add(b, "%sarg%u ", j ? ", " : "", a->arg);
+		if (a->op == TG_CMP_MASKED_EQ) {
+			sb_add(b, "& ");
+			put_value(b, r->name, a->arg, a->mask, 1, syms, nsyms);
+			sb_add(b, " ");
+		}
+		sb_add(b, "%s ", a->op <= TG_CMP_MASKED_EQ ? ops[a->op] : "?");
+		put_value(b, r->name, a->arg, a->val, 0, syms, nsyms);
+	}
+	sb_add(b, ")");
+}
+
+void tg_sandbox_describe(FILE *f, const struct tg_sandbox *sb, const struct tg_sandbox_symbol *syms,
+                         size_t nsyms)
+{
+	const char *role = sb->role ? sb->role : "?";
+	struct tg_syscall_rule base[8];
+	char line[512];
+	struct strbuf b;
+	size_t i;
+	int cap, any = 0;
+
+	if (sb->user)
+		fprintf(f, "%s: user: %s (setresuid/setresgid, its own group only)\n", role,
+		        sb->user);
+	else
+		fprintf(f, "%s: user: unchanged (the user it was started as)\n", role);
+	b = (struct strbuf){line, sizeof(line), 0};
+	line[0] = '\0';
+	for (cap = 0; cap < 64; cap++) {
+		if (!(sb->caps & (1ull << cap)))
+			continue;
+		if (tg_cap_name(cap))
+			sb_add(&b, "%s%s", any ? " " : "", tg_cap_name(cap));
+		else
+			sb_add(&b, "%scap%d", any ? " " : "", cap);
+		any = 1;
+	}
+	fprintf(f, "%s: capabilities: %s (bounding set too; inheritable and ambient empty)\n", role,
+	        any ? line : "none");
+	fprintf(f, "%s: chroot: %s\n", role, sb->chroot_dir ? sb->chroot_dir : "none");
+	fprintf(f, "%s: no_new_privs: yes\n", role);
+	fprintf(f, "%s: dumpable: no\n", role);
+	fprintf(f, "%s: rlimit: RLIMIT_CORE 0\n", role);
+	if (sb->rlimit_nofile)
+		fprintf(f, "%s: rlimit: RLIMIT_NOFILE %llu\n", role,
+		        (unsigned long long)sb->rlimit_nofile);
+	if (sb->rlimit_nproc)
+		fprintf(f, "%s: rlimit: RLIMIT_NPROC %llu\n", role,
+		        (unsigned long long)sb->rlimit_nproc);
+	if (!sb->syscalls) {
+		fprintf(f, "%s: seccomp: none\n", role);
+		return;
+	}
+	fprintf(f,
+	        "%s: seccomp: " ARCH_NAME "; any other syscall traps: the role logs its name and "
+	        "dies by SIGSYS; a foreign ABI (" FOREIGN_ABI ") kills it\n",
+	        role);
+	tg_sandbox_base_syscalls(base, sizeof(base) / sizeof(base[0]), TG_SANDBOX_OWN_PID);
+	for (i = 0; base[i].name; i++) {
+		b = (struct strbuf){line, sizeof(line), 0};
+		put_rule(&b, &base[i], syms, nsyms);
+		fprintf(f, "%s: seccomp: allow %s (always)\n", role, line);
+	}
+	for (i = 0; sb->syscalls[i].name; i++) {
+		b = (struct strbuf){line, sizeof(line), 0};
+		put_rule(&b, &sb->syscalls[i], syms, nsyms);
+		fprintf(f, "%s: seccomp: allow %s\n", role, line);
+	}
 }

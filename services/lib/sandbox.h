@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum tg_cmp {
 	TG_CMP_EQ = 1,
@@ -71,9 +72,14 @@ struct tg_syscall_rule {
 
 /*
  * The syscalls every role needs whatever it does: exit, exit_group,
- * write (logging), rt_sigreturn, and the restricted kill used by the
- * violation handler are always added; callers do not list them.
+ * write and writev (logging), rt_sigreturn, restart_syscall (resuming a
+ * poll after SIGSTOP/SIGCONT), and the restricted kill used
+ * by the violation handler are always added; callers do not list them.
+ * tg_sandbox_base_syscalls() writes that list (the one the filter is
+ * built from) into t[0..cap) with own_pid as kill's pid, ends it with
+ * TG_SC_END and returns the number of rules.
  */
+size_t tg_sandbox_base_syscalls(struct tg_syscall_rule *t, size_t cap, uint64_t own_pid);
 
 struct tg_sandbox {
 	const char *role;           /* for messages, e.g. "ntp" */
@@ -107,5 +113,33 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 
 /* Name of syscall nr on this architecture ("?" if unknown); async-signal-safe after setup. */
 const char *tg_sandbox_syscall_name(int nr);
+
+/*
+ * Describing a sandbox without entering it (e.g. `ntsd -S`): a role's
+ * tables are built at run time with descriptor numbers and pids as
+ * argument values.  A describing caller builds them with placeholders,
+ * TG_SANDBOX_SYMBOL(n) (in int range, never a real descriptor or pid),
+ * and names each in syms, so conditions print as "arg0 == <ipc socket>"
+ * and the text does not change from run to run.
+ */
+#define TG_SANDBOX_SYMBOL(n) (0x7e570000 + (n))
+#define TG_SANDBOX_OWN_PID   TG_SANDBOX_SYMBOL(0) /* printed "<own pid>" */
+
+struct tg_sandbox_symbol {
+	uint64_t value;
+	const char *name;
+};
+
+/*
+ * Print what tg_sandbox_enter(sb) does, one fact per line, each line
+ * starting with the role ("ntp: rlimit: RLIMIT_NOFILE 16"): user,
+ * capabilities, chroot, no_new_privs and dumpable, resource limits, the
+ * seccomp default actions, the always-added syscalls and then sb's table
+ * in its order, with argument conditions (open flags, signals and socket
+ * families by name).  The host test builds' extra syscalls for the
+ * sanitizer runtime are not listed: this is the product's filter.
+ */
+void tg_sandbox_describe(FILE *f, const struct tg_sandbox *sb, const struct tg_sandbox_symbol *syms,
+                         size_t nsyms);
 
 #endif

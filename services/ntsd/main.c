@@ -1,10 +1,12 @@
 /*
  * main.c - ntsd's parent role ("main").
  *
- * Sequence: options and configuration; the NTP socket (passed by the
- * supervisor as TG_LISTEN_FDS/TG_LISTEN_NAMES, or bound from
- * `listen-ntp`); an IPC pair; fork the ntp role (ntp.c), which owns the
- * socket from then on.  main then closes the socket, locks itself down
+ * Sequence: options and configuration; the NTP sockets (every one the
+ * supervisor passes named "ntp", "ntp6", ... (ntp_socket_name) in
+ * TG_LISTEN_FDS/TG_LISTEN_NAMES, up to
+ * NTSD_NTP_SOCKETS_MAX, e.g. one IPv4 and one IPv6; else the one bound
+ * from `listen-ntp`); an IPC pair; fork the ntp role (ntp.c), which owns
+ * the sockets from then on.  main then closes them, locks itself down
  * (no network, read-only opens) and, once a second, reads the clock
  * status file and passes it to the ntp role.  When the ntp role reports
  * it is serving, main writes "ready\n" to TG_NOTIFY_FD (if given).
@@ -13,9 +15,9 @@
  * restarts the service.  On SIGTERM or SIGINT, main closes the IPC
  * socket; the ntp role exits on that EOF; main reaps it and exits 0.
  *
- * Exit codes: 0 stopped by a signal, or -n found the configuration
- * valid; 100 usage or configuration error; 111 system call failure or
- * the ntp role died.
+ * Exit codes: 0 stopped by a signal, -n found the configuration
+ * valid, or -S printed the sandboxes; 100 usage or configuration error;
+ * 111 system call failure or the ntp role died.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,9 +61,10 @@ static struct main_role m;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ntsd [-d] [-n] [-f FILE]\n"
+	fprintf(f, "usage: ntsd [-d] [-n] [-S] [-f FILE]\n"
 	           "  -f FILE  configuration file (default " NTSD_CONF_PATH ")\n"
 	           "  -n       check the configuration and exit\n"
+	           "  -S       print each process role's sandbox and exit\n"
 	           "  -d       debug logging\n");
 }
 
@@ -158,22 +161,40 @@ static int env_fd(const char *name, const char *s, int min)
 }
 
 /*
+ * An NTP socket's name: "ntp", or "ntp" and digits ("ntp6", "ntp2"):
+ * tg-supervise wants each listen name once per service file, so the IPv6
+ * socket beside the IPv4 one is "ntp6" (as in tg-supervise(8)).
+ */
+static int ntp_socket_name(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len < 3 || memcmp(p, "ntp", 3) != 0)
+		return 0;
+	for (i = 3; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
  * Supervisor sockets: TG_LISTEN_FDS=N passes descriptors 3..3+N-1,
  * TG_LISTEN_NAMES names them in order, separated by ':' (as systemd's
- * LISTEN_FDS/LISTEN_FDNAMES).  Returns the one named "ntp" or -1;
- * descriptors we do not use are closed.
+ * LISTEN_FDS/LISTEN_FDNAMES).  Stores the NTP ones (ntp_socket_name) in
+ * fds[] (at most NTSD_NTP_SOCKETS_MAX, else a fatal error) and returns
+ * how many (0: none); descriptors we do not use are closed.
  */
-static int listen_fds_ntp(void)
+static int listen_fds_ntp(int fds[NTSD_NTP_SOCKETS_MAX])
 {
 	const char *nfds_s = getenv("TG_LISTEN_FDS");
 	const char *names = getenv("TG_LISTEN_NAMES");
-	int nfds, i, ntp_fd = -1;
+	int nfds, i, n_ntp = 0;
 	const char *p;
 	char *end;
 	long v;
 
 	if (!nfds_s)
-		return -1;
+		return 0;
 	errno = 0;
 	v = strtol(nfds_s, &end, 10);
 	if (errno || end == nfds_s || *end || v < 1 || v > LISTEN_FDS_MAX)
@@ -194,8 +215,13 @@ static int listen_fds_ntp(void)
 			          nfds);
 		if (fcntl(fd, F_GETFD) < 0)
 			tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_FDS: descriptor %d is not open", fd);
-		if (len == 3 && memcmp(p, "ntp", 3) == 0 && ntp_fd < 0) {
-			ntp_fd = fd;
+		if (ntp_socket_name(p, len)) {
+			if (n_ntp == NTSD_NTP_SOCKETS_MAX)
+				tg_fatalx(TG_EXIT_USAGE,
+				          "TG_LISTEN_NAMES='%.64s': more than %d NTP sockets (ntp, "
+				          "ntp6, ...)",
+				          names, NTSD_NTP_SOCKETS_MAX);
+			fds[n_ntp++] = fd;
 		} else {
 			tg_debug("closing passed socket %d ('%.*s'): not used", fd, (int)len, p);
 			close(fd);
@@ -207,11 +233,12 @@ static int listen_fds_ntp(void)
 		          names, nfds);
 	unsetenv("TG_LISTEN_FDS");
 	unsetenv("TG_LISTEN_NAMES");
-	if (ntp_fd >= 0)
-		fcntl(ntp_fd, F_SETFD, FD_CLOEXEC);
-	return ntp_fd;
+	for (i = 0; i < n_ntp; i++)
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	return n_ntp;
 }
 
+/* listen-ntp (no supervisor): the one socket, IPv4 or IPv6 by the address */
 static int bind_ntp(const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
@@ -414,11 +441,12 @@ static void status_tick(struct tg_loop *l, void *arg)
 
 /*
  * main's whole allow-list; built at run time because rules name the IPC
- * descriptor and the ntp role's pid.  Always added by tg_sandbox_enter:
- * exit, exit_group, write, writev, rt_sigreturn, kill(self, SIGSYS).
+ * descriptor and the ntp role's pid (placeholders for -S).  Always added
+ * by tg_sandbox_enter (tg_sandbox_base_syscalls): exit, exit_group,
+ * write, writev, rt_sigreturn, restart_syscall, kill(self, SIGSYS).
  * No socket, connect, bind or sendto: main has no network.
  */
-static void main_syscalls(struct tg_syscall_rule *t, size_t cap)
+static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ipc_fd, pid_t ntp_pid)
 {
 	size_t n = 0;
 
@@ -435,10 +463,10 @@ static void main_syscalls(struct tg_syscall_rule *t, size_t cap)
 	ADD(TG_SC("read")); /* the status file and the loop's signal pipe */
 	ADD(TG_SC("close"));
 	/* IPC with the ntp role */
-	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)m.ipc_fd));
-	ADD(TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)m.ipc_fd));
+	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
+	ADD(TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
 	/* reap the ntp role, and only it */
-	ADD(TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)m.ntp_pid));
+	ADD(TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)ntp_pid));
 	/* event loop: poll (x86_64) or ppoll (aarch64, and glibc everywhere) */
 #ifdef SYS_poll
 	ADD(TG_SC("poll"));
@@ -451,22 +479,70 @@ static void main_syscalls(struct tg_syscall_rule *t, size_t cap)
 	t[n] = (struct tg_syscall_rule)TG_SC_END;
 }
 
+/* main's sandbox: entered below, printed by -S (the same function builds both) */
+static void main_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
+                         int ipc_fd, pid_t ntp_pid, const char *drop_user)
+{
+	main_syscalls(rules, cap, ipc_fd, ntp_pid);
+	memset(sb, 0, sizeof(*sb));
+	sb->role = "main";
+	sb->user = drop_user;  /* root without a supervisor: become the service user */
+	sb->chroot_dir = NULL; /* it reads the status file by its configured path */
+	sb->caps = 0;
+	sb->syscalls = rules;
+	sb->rlimit_nofile = 16; /* stdio, IPC, signal pipe, notify fd, the status file */
+}
+
 static void enter_sandbox(const char *drop_user)
 {
-	struct tg_syscall_rule rules[32];
+	struct tg_syscall_rule rules[NTSD_RULES_MAX];
 	struct tg_sandbox sb;
 	char err[256];
 
-	main_syscalls(rules, sizeof(rules) / sizeof(rules[0]));
-	memset(&sb, 0, sizeof(sb));
-	sb.role = "main";
-	sb.user = drop_user;  /* root without a supervisor: become the service user */
-	sb.chroot_dir = NULL; /* it reads the status file by its configured path */
-	sb.caps = 0;
-	sb.syscalls = rules;
-	sb.rlimit_nofile = 16; /* stdio, IPC, signal pipe, notify fd, the status file */
+	main_sandbox(&sb, rules, NTSD_RULES_MAX, m.ipc_fd, m.ntp_pid, drop_user);
 	if (tg_sandbox_enter(&sb, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_SYS, "sandbox: %s", err);
+}
+
+/*
+ * -S: each role's sandbox as the roles build it, with placeholders for
+ * the descriptors and the pid they only know at run time.
+ */
+static void print_sandboxes(void)
+{
+	enum {
+		SYM_IPC = TG_SANDBOX_SYMBOL(1),
+		SYM_NTP_PID,
+		SYM_UDP1,
+		SYM_UDP2,
+		SYM_UDP3,
+		SYM_UDP4
+	};
+	static const struct tg_sandbox_symbol syms[] = {
+	    {SYM_IPC, "<ipc socket>"},    {SYM_NTP_PID, "<ntp role pid>"},
+	    {SYM_UDP1, "<ntp socket 1>"}, {SYM_UDP2, "<ntp socket 2>"},
+	    {SYM_UDP3, "<ntp socket 3>"}, {SYM_UDP4, "<ntp socket 4>"},
+	};
+	/* the most the role is given: the table shows the rules for each */
+	static const int udp[NTSD_NTP_SOCKETS_MAX] = {SYM_UDP1, SYM_UDP2, SYM_UDP3, SYM_UDP4};
+	struct tg_syscall_rule rules[NTSD_RULES_MAX];
+	struct tg_sandbox sb;
+	size_t n = sizeof(syms) / sizeof(syms[0]);
+
+	printf("# ntsd -S: what each process role enters (tg_sandbox_enter), built by the same\n"
+	       "# functions as at run time (main.c main_sandbox, ntp.c ntsd_ntp_sandbox).\n"
+	       "# user: both roles run as the user they were started as (tg-supervise: the\n"
+	       "# service file's); started as root, both switch to ntsd.conf's 'user' (default\n"
+	       "# %s) instead.\n"
+	       "# main: the parent; reads the clock status file, passes it to the ntp role.\n"
+	       "# ntp: answers NTP on each UDP socket named ntp, ntp6, ... (IPv4 or IPv6; at\n"
+	       "# most %d); no filesystem.  recvmmsg and sendmsg are allowed once per socket\n"
+	       "# it was given, no more: shown for %d (<ntp socket N>).\n",
+	       NTSD_USER, NTSD_NTP_SOCKETS_MAX, NTSD_NTP_SOCKETS_MAX);
+	main_sandbox(&sb, rules, NTSD_RULES_MAX, SYM_IPC, SYM_NTP_PID, NULL);
+	tg_sandbox_describe(stdout, &sb, syms, n);
+	ntsd_ntp_sandbox(&sb, rules, NTSD_RULES_MAX, udp, NTSD_NTP_SOCKETS_MAX, SYM_IPC, NULL);
+	tg_sandbox_describe(stdout, &sb, syms, n);
 }
 
 /* ------------------------------------------------------------------- main */
@@ -475,13 +551,14 @@ int main(int argc, char **argv)
 {
 	const char *conf_path = NTSD_CONF_PATH;
 	const char *drop_user = NULL;
-	int explicit_conf = 0, check_only = 0, udp_fd, sv[2], c;
+	int explicit_conf = 0, check_only = 0, show_sandbox = 0, sv[2], c, i;
+	int udp_fds[NTSD_NTP_SOCKETS_MAX], n_udp;
 	unsigned uid, gid;
 	char err[TG_CONF_ERR_MAX];
 	pid_t pid;
 
 	tg_log_init("ntsd", "main");
-	while ((c = getopt(argc, argv, "df:nh")) != -1) {
+	while ((c = getopt(argc, argv, "df:nSh")) != -1) {
 		switch (c) {
 		case 'd':
 			tg_log_set_level(TG_LOG_DEBUG);
@@ -492,6 +569,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check_only = 1;
+			break;
+		case 'S':
+			show_sandbox = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -504,6 +584,11 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		usage(stderr);
 		return TG_EXIT_USAGE;
+	}
+	if (show_sandbox) {
+		/* the tables do not depend on the configuration: none is read */
+		print_sandboxes();
+		return fflush(stdout) == 0 && !ferror(stdout) ? TG_EXIT_OK : TG_EXIT_SYS;
 	}
 
 	conf_defaults(&m.conf);
@@ -534,14 +619,15 @@ int main(int argc, char **argv)
 		unsetenv("TG_NOTIFY_FD");
 	}
 
-	udp_fd = listen_fds_ntp();
-	if (udp_fd < 0) {
+	n_udp = listen_fds_ntp(udp_fds);
+	if (n_udp == 0) {
 		if (!m.conf.have_listen_ntp)
 			tg_fatalx(
 			    TG_EXIT_USAGE,
-			    "no NTP socket: no 'ntp' in TG_LISTEN_NAMES and no 'listen-ntp' in %s",
+			    "no NTP socket: no 'ntp' (or 'ntp6', ...) in TG_LISTEN_NAMES and no "
+			    "'listen-ntp' in %s",
 			    conf_path);
-		udp_fd = bind_ntp(m.conf.listen_addr, m.conf.listen_port);
+		udp_fds[n_udp++] = bind_ntp(m.conf.listen_addr, m.conf.listen_port);
 		tg_info("listening on %s port %u", m.conf.listen_addr, m.conf.listen_port);
 	}
 
@@ -556,14 +642,15 @@ int main(int argc, char **argv)
 		close(sv[0]);
 		if (m.notify_fd >= 0)
 			close(m.notify_fd);
-		ntsd_ntp_main(&m.conf, udp_fd, sv[1], drop_user);
+		ntsd_ntp_main(&m.conf, udp_fds, n_udp, sv[1], drop_user);
 	}
 
 	/* main has no network from here on */
 	m.ntp_pid = pid;
 	m.ipc_fd = sv[0];
 	close(sv[1]);
-	close(udp_fd);
+	for (i = 0; i < n_udp; i++)
+		close(udp_fds[i]);
 	if (fcntl(m.ipc_fd, F_SETFL, O_NONBLOCK) < 0)
 		tg_fatal("fcntl(O_NONBLOCK) on the IPC socket");
 

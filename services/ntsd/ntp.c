@@ -1,16 +1,23 @@
 /*
  * ntp.c - ntsd's "ntp" role: answers NTP client requests.
  *
- * It owns the UDP socket and nothing else: no filesystem (no open
+ * It owns the UDP sockets and nothing else: no filesystem (no open
  * syscall in its filter), no new sockets, no clock changes.  What it
  * knows about the clock comes from main over IPC once a second.
+ *
+ * Sockets: every one main passes (the supervisor's sockets named "ntp",
+ * "ntp6", ..., at most NTSD_NTP_SOCKETS_MAX; typically one IPv4 and one
+ * IPv6, since tg-supervise binds IPv6 with IPV6_V6ONLY), or the one bound for
+ * listen-ntp.  Each is polled on its own; a request is answered on the
+ * socket it came in on.
  *
  * Per request: receive timestamp from the kernel (SO_TIMESTAMPNS; the
  * time right after recvmmsg when missing), parse, answer a client-mode
  * request with a 48-byte server-mode header, transmit timestamp read
- * just before sendmsg.  The reply goes out from the address the request
- * was sent to (IP_PKTINFO / IPV6_PKTINFO), so a wildcard socket answers
- * correctly on a multi-homed host.  Nothing is logged per packet: the
+ * just before sendmsg.  The reply goes out on the socket the request came
+ * in on, from the address it was sent to (IP_PKTINFO / IPV6_PKTINFO,
+ * asked for per socket by its family in setup_socket), so a wildcard
+ * socket answers correctly on a multi-homed host.  Nothing is logged per packet: the
  * counters are summarised every 10 minutes.
  *
  * Unsynchronised clock (what the response header says).  RFC 5905
@@ -100,7 +107,8 @@ struct ntp_stats {
 
 struct ntp_role {
 	struct tg_loop loop;
-	int udp_fd;
+	int udp_fd[NTSD_NTP_SOCKETS_MAX]; /* the NTP sockets, n_udp of them */
+	int n_udp;
 	int ipc_fd;
 	int ntp_plain;
 	int8_t precision;
@@ -222,7 +230,7 @@ static int scan_cmsgs(struct msghdr *mh, struct timespec *rx_ts, struct in_pktin
 	return have_ts;
 }
 
-static void send_reply(struct ntp_role *r, uint8_t *pkt, size_t len, struct rx_slot *s,
+static void send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, struct rx_slot *s,
                        socklen_t fromlen, const struct in_pktinfo *pi4, int have4,
                        const struct in6_pktinfo *pi6, int have6)
 {
@@ -275,7 +283,7 @@ static void send_reply(struct ntp_role *r, uint8_t *pkt, size_t len, struct rx_s
 	clock_gettime(CLOCK_REALTIME, &tx);
 	tg_ntp_set_transmit(pkt, tg_ntp_from_timespec(&tx));
 	do
-		n = sendmsg(r->udp_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len)
 		r->stats.answered++;
@@ -292,7 +300,8 @@ static int source_port(const struct sockaddr_storage *ss, socklen_t len)
 	return 0;
 }
 
-static void handle_request(struct ntp_role *r, struct rx_slot *s, struct mmsghdr *m,
+/* One request received on socket fd; any reply goes out on the same socket. */
+static void handle_request(struct ntp_role *r, int fd, struct rx_slot *s, struct mmsghdr *m,
                            const struct timespec *fallback_rx, int64_t mono_ns)
 {
 	uint8_t reply[TG_NTP_MAX_PACKET];
@@ -359,9 +368,10 @@ static void handle_request(struct ntp_role *r, struct rx_slot *s, struct mmsghdr
 		r->stats.send_errors++;
 		return;
 	}
-	send_reply(r, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6);
+	send_reply(r, fd, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6);
 }
 
+/* A batch of requests from one NTP socket (the loop watches each on its own). */
 static void udp_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
 	struct ntp_role *r = arg;
@@ -395,11 +405,11 @@ static void udp_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		/* ICMP errors from earlier replies surface here (ECONNREFUSED etc.): not fatal */
 		if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
 			return;
-		tg_fatal("recvmmsg on the NTP socket");
+		tg_fatal("recvmmsg on the NTP socket (fd %d)", fd);
 	}
 	mono = now_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++)
-		handle_request(r, &r->rx[i], &r->msgs[i], &fallback_rx, mono);
+		handle_request(r, fd, &r->rx[i], &r->msgs[i], &fallback_rx, mono);
 }
 
 /* ------------------------------------------------------------------- IPC */
@@ -485,23 +495,32 @@ static void summary_cb(struct tg_loop *l, void *arg)
 
 /*
  * The role's whole allow-list, built at run time because the socket
- * rules name our two descriptors.  Always added by tg_sandbox_enter:
- * exit, exit_group, write (logging), rt_sigreturn, kill(self, SIGSYS).
+ * rules name our descriptors (placeholders for ntsd -S): one recvmmsg
+ * and one sendmsg rule per NTP socket, exactly the ones we have, and the
+ * IPC socket.  Always
+ * added by tg_sandbox_enter (tg_sandbox_base_syscalls): exit,
+ * exit_group, write, writev (logging), rt_sigreturn, restart_syscall, kill(self, SIGSYS).
  */
-static void ntp_syscalls(struct tg_syscall_rule *t, size_t cap, int udp_fd, int ipc_fd)
+static void ntp_syscalls(struct tg_syscall_rule *t, size_t cap, const int *udp_fds, int n_udp,
+                         int ipc_fd)
 {
 	size_t n = 0;
+	int i, full = 0;
 
 #define ADD(rule)                                                                                  \
 	do {                                                                                       \
 		const struct tg_syscall_rule r_ = rule;                                            \
 		if (n + 1 < cap)                                                                   \
 			t[n++] = r_;                                                               \
+		else                                                                               \
+			full = 1;                                                                  \
 	} while (0)
 
-	/* NTP socket: requests in batches, one reply each (with pktinfo) */
-	ADD(TG_SC1("recvmmsg", 0, TG_CMP_EQ, (uint64_t)udp_fd));
-	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)udp_fd));
+	/* each NTP socket: requests in batches, one reply each (with pktinfo) */
+	for (i = 0; i < n_udp; i++) {
+		ADD(TG_SC1("recvmmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
+		ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
+	}
 	/* IPC with main: typed messages; a rejected one may bring a descriptor to close */
 	ADD(TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
 	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
@@ -515,66 +534,83 @@ static void ntp_syscalls(struct tg_syscall_rule *t, size_t cap, int udp_fd, int 
 	ADD(TG_SC("clock_gettime"));
 
 #undef ADD
+	/* a rule left out would kill the role at its first use of it: not here */
+	if (full)
+		tg_fatalx(TG_EXIT_SYS, "ntp role: seccomp table too small (%zu rules)", cap);
 	t[n] = (struct tg_syscall_rule)TG_SC_END;
+}
+
+/* The role's sandbox: entered below, printed by ntsd -S (main.c). */
+void ntsd_ntp_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
+                      const int *udp_fds, int n_udp, int ipc_fd, const char *drop_user)
+{
+	ntp_syscalls(rules, cap, udp_fds, n_udp, ipc_fd);
+	memset(sb, 0, sizeof(*sb));
+	sb->role = "ntp";
+	sb->user = drop_user;  /* root without a supervisor: become the service user */
+	sb->chroot_dir = NULL; /* no filesystem syscalls are allowed: a chroot adds nothing */
+	sb->caps = 0;          /* the port is bound already: no capability is needed */
+	sb->syscalls = rules;
+	sb->rlimit_nofile = 16; /* 4 NTP sockets at most, IPC, stdio; recvmsg: a stray fd */
 }
 
 static void enter_sandbox(struct ntp_role *r, const char *drop_user)
 {
-	struct tg_syscall_rule rules[32];
+	struct tg_syscall_rule rules[NTSD_RULES_MAX];
 	struct tg_sandbox sb;
 	char err[256];
 
-	ntp_syscalls(rules, sizeof(rules) / sizeof(rules[0]), r->udp_fd, r->ipc_fd);
-	memset(&sb, 0, sizeof(sb));
-	sb.role = "ntp";
-	sb.user = drop_user;  /* root without a supervisor: become the service user */
-	sb.chroot_dir = NULL; /* no filesystem syscalls are allowed: a chroot adds nothing */
-	sb.caps = 0;          /* the port is bound already: no capability is needed */
-	sb.syscalls = rules;
-	sb.rlimit_nofile = 16; /* two sockets, stdio; recvmsg may bring one stray fd */
+	ntsd_ntp_sandbox(&sb, rules, NTSD_RULES_MAX, r->udp_fd, r->n_udp, r->ipc_fd, drop_user);
 	if (tg_sandbox_enter(&sb, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_SYS, "sandbox: %s", err);
 }
 
 /* ----------------------------------------------------------------- entry */
 
-static void setup_socket(struct ntp_role *r)
+/* One NTP socket: a datagram socket, IPv4 or IPv6; receive timestamps and pktinfo on. */
+static void setup_socket(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int on = 1, type = 0;
 	socklen_t tl = sizeof(type);
 
-	if (getsockopt(r->udp_fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
-		tg_fatalx(TG_EXIT_USAGE, "the NTP socket (fd %d) is not a datagram socket",
-		          r->udp_fd);
-	if (getsockname(r->udp_fd, (struct sockaddr *)&ss, &sl) < 0)
-		tg_fatal("getsockname on the NTP socket");
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
+		tg_fatalx(TG_EXIT_USAGE, "the NTP socket (fd %d) is not a datagram socket", fd);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		tg_fatal("getsockname on the NTP socket (fd %d)", fd);
 	/* kernel receive timestamps; without them the fallback is taken after recvmmsg */
-	if (setsockopt(r->udp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
-		tg_warn("SO_TIMESTAMPNS: %s; receive times are taken after recvmmsg",
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+		tg_warn("SO_TIMESTAMPNS on fd %d: %s; receive times are taken after recvmmsg", fd,
 		        strerror(errno));
-	/* destination address of each request, to answer from it */
+	/* destination address of each request, to answer from it (by the socket's family) */
 	if (ss.ss_family == AF_INET) {
-		if (setsockopt(r->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0)
-			tg_warn("IP_PKTINFO: %s", strerror(errno));
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0)
+			tg_warn("IP_PKTINFO on fd %d: %s", fd, strerror(errno));
 	} else if (ss.ss_family == AF_INET6) {
-		if (setsockopt(r->udp_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)
-			tg_warn("IPV6_RECVPKTINFO: %s", strerror(errno));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)
+			tg_warn("IPV6_RECVPKTINFO on fd %d: %s", fd, strerror(errno));
 	} else {
-		tg_fatalx(TG_EXIT_USAGE, "the NTP socket is neither IPv4 nor IPv6 (family %d)",
+		tg_fatalx(TG_EXIT_USAGE,
+		          "the NTP socket (fd %d) is neither IPv4 nor IPv6 (family %d)", fd,
 		          ss.ss_family);
 	}
 }
 
-void ntsd_ntp_main(const struct ntsd_conf *conf, int udp_fd, int ipc_fd, const char *drop_user)
+void ntsd_ntp_main(const struct ntsd_conf *conf, const int *udp_fds, int n_udp, int ipc_fd,
+                   const char *drop_user)
 {
 	struct ntp_role *r = &role;
 	struct timespec res;
+	int i;
 
 	tg_log_set_role("ntp");
 	memset(r, 0, sizeof(*r));
-	r->udp_fd = udp_fd;
+	if (n_udp < 1 || n_udp > NTSD_NTP_SOCKETS_MAX)
+		tg_fatalx(TG_EXIT_SYS, "ntp role: %d NTP sockets (expected 1..%d)", n_udp,
+		          NTSD_NTP_SOCKETS_MAX);
+	memcpy(r->udp_fd, udp_fds, (size_t)n_udp * sizeof(udp_fds[0]));
+	r->n_udp = n_udp;
 	r->ipc_fd = ipc_fd;
 	r->ntp_plain = conf->ntp_plain;
 	r->last_serving = SERVE_UNKNOWN;
@@ -589,16 +625,20 @@ void ntsd_ntp_main(const struct ntsd_conf *conf, int udp_fd, int ipc_fd, const c
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
-	setup_socket(r);
+	for (i = 0; i < r->n_udp; i++)
+		setup_socket(r->udp_fd[i]);
 	if (clock_getres(CLOCK_REALTIME, &res) < 0)
 		tg_fatal("clock_getres");
 	r->precision =
 	    tg_ntp_precision_from_ns((uint64_t)res.tv_sec * NS_PER_S + (uint64_t)res.tv_nsec);
 
 	tg_loop_init(&r->loop);
-	if (tg_loop_add_fd(&r->loop, r->udp_fd, POLLIN, udp_cb, r) < 0 ||
-	    tg_loop_add_fd(&r->loop, r->ipc_fd, POLLIN, ipc_cb, r) < 0)
-		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the sockets");
+	for (i = 0; i < r->n_udp; i++)
+		if (tg_loop_add_fd(&r->loop, r->udp_fd[i], POLLIN, udp_cb, r) < 0)
+			tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch NTP socket %d",
+			          r->udp_fd[i]);
+	if (tg_loop_add_fd(&r->loop, r->ipc_fd, POLLIN, ipc_cb, r) < 0)
+		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the IPC socket");
 	if (!tg_loop_add_timer(&r->loop, SUMMARY_NS, summary_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 

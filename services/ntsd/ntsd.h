@@ -5,18 +5,21 @@
  *   main.c  "main": options, configuration, sockets, fork; then, without
  *           network access, reads the clock status file every second and
  *           passes it on; exits when the ntp role dies.
- *   ntp.c   "ntp": answers NTP client requests on the UDP socket; no
- *           filesystem, no new sockets.
+ *   ntp.c   "ntp": answers NTP client requests on the UDP sockets (IPv4
+ *           and IPv6); no filesystem, no new sockets.
  */
 #ifndef NTSD_H
 #define NTSD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#define NTSD_CONF_PATH "/etc/timegate/ntsd.conf"
-#define NTSD_USER      "ntsd"
-#define NTSD_PATH_MAX  256
-#define NTSD_USER_MAX  32
+#define NTSD_CONF_PATH       "/etc/timegate/ntsd.conf"
+#define NTSD_USER            "ntsd"
+#define NTSD_PATH_MAX        256
+#define NTSD_USER_MAX        32
+#define NTSD_RULES_MAX       32 /* seccomp rules per role table, TG_SC_END included */
+#define NTSD_NTP_SOCKETS_MAX 4  /* NTP sockets (ntp, ntp6, ...) served at most */
 
 struct ntsd_conf {
 	int ntp_plain;                   /* answer unauthenticated NTP (default yes) */
@@ -28,11 +31,23 @@ struct ntsd_conf {
 };
 
 /*
- * The ntp role: udp_fd is the bound NTP socket, ipc_fd its end of the
- * pair with main.  drop_user is the user to switch to, or NULL when not
- * running as root.  Never returns.
+ * The ntp role: udp_fds[0..n_udp) are the bound NTP sockets (1 to
+ * NTSD_NTP_SOCKETS_MAX; IPv4 or IPv6, each answered on its own), ipc_fd
+ * its end of the pair with main.  drop_user is the user to switch to, or
+ * NULL when not running as root.  Never returns.
  */
-void ntsd_ntp_main(const struct ntsd_conf *conf, int udp_fd, int ipc_fd, const char *drop_user)
-    __attribute__((noreturn));
+void ntsd_ntp_main(const struct ntsd_conf *conf, const int *udp_fds, int n_udp, int ipc_fd,
+                   const char *drop_user) __attribute__((noreturn));
+
+/*
+ * The ntp role's sandbox, as it enters it: sb and its seccomp table
+ * rules[0..cap) built for these descriptors and user: one recvmmsg and
+ * one sendmsg rule per NTP socket.  main.c prints it for -S, with
+ * placeholder descriptors (TG_SANDBOX_SYMBOL).
+ */
+struct tg_sandbox;
+struct tg_syscall_rule;
+void ntsd_ntp_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
+                      const int *udp_fds, int n_udp, int ipc_fd, const char *drop_user);
 
 #endif

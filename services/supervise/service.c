@@ -3,7 +3,8 @@
  *
  * Life of a service:
  *   load    SERVICE_DIR/NAME.conf parsed (svcconf.c), its user looked up,
- *           its listen sockets bound; any failure -> failed-config, logged
+ *           Landlock found working and every path it grants found, its
+ *           listen sockets bound; any failure -> failed-config, logged
  *           with file and line, never started (the others are);
  *   start   pipes, fork+exec (spawn.c) -> running;
  *   ready   notify: a line ending in '\n' on TG_NOTIFY_FD; started: still
@@ -30,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "log.h"
 #include "sandbox.h"
 #include "supervise/svcenv.h"
@@ -106,7 +108,45 @@ static void close_listen(struct sv_service *s)
 	}
 }
 
-/* Parse, check the user, bind the sockets.  0 or -1 with the message in err. */
+/*
+ * Fail closed: no service runs without its filesystem confinement, so a
+ * kernel without Landlock starts none; and a path the file grants must
+ * exist (a typo would otherwise only show as the service failing to open
+ * it).  The child opens the paths again for the rules: one removed in
+ * between makes that run fail with the path named.
+ */
+static int check_fs(const char *path, const struct sv_conf *c, char *err, size_t errlen)
+{
+	char why[256];
+	struct stat st;
+	int i;
+
+	if (tg_landlock_abi(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s; no service runs without its filesystem confinement",
+		         why);
+		return -1;
+	}
+	for (i = 0; i < c->nfs; i++) {
+		const struct sv_fs_path *f = &c->fs[i];
+		const char *kw = tg_landlock_access_name(f->access);
+
+		if (stat(f->path, &st) < 0) {
+			snprintf(err, errlen, "%s: %s %s: %s (a granted path must exist)", path, kw,
+			         f->path, strerror(errno));
+			return -1;
+		}
+		if (f->access == TG_LL_DEVICE && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			snprintf(err, errlen,
+			         "%s: device %s: not a device node (expected a character or block "
+			         "device)",
+			         path, f->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parse, check the user and the paths, bind the sockets.  0 or -1 with the message in err. */
 static int load_one(struct sv *sv, struct sv_service *s, const char *name, char *err, size_t errlen)
 {
 	char path[SV_PATH_MAX + 64];
@@ -134,6 +174,8 @@ static int load_one(struct sv *sv, struct sv_service *s, const char *name, char 
 		         s->conf.user);
 		return -1;
 	}
+	if (check_fs(path, &s->conf, err, errlen) < 0)
+		return -1;
 	for (i = 0; i < s->conf.nlisten; i++) {
 		char why[192];
 
@@ -357,6 +399,7 @@ static void service_start(struct sv_service *s)
 	static struct sv_exec x;
 	struct sv *sv = s->sv;
 	struct sv_spawn sp;
+	struct tg_landlock_rule fs[SV_FS_MAX + 1];
 	int pass[SV_LISTEN_MAX + 1];
 	int out[2], nfy[2] = {-1, -1};
 	unsigned delay;
@@ -411,6 +454,15 @@ static void service_start(struct sv_service *s)
 	sp.nofile = s->conf.nofile;
 	sp.nproc = s->conf.nproc;
 	sp.workdir = s->conf.workdir;
+	/* the program itself (exactly that file), then the paths the file grants */
+	fs[0].path = sv_conf_arg(&s->conf, 0);
+	fs[0].access = TG_LL_EXEC;
+	for (i = 0; i < s->conf.nfs; i++) {
+		fs[1 + i].path = s->conf.fs[i].path;
+		fs[1 + i].access = s->conf.fs[i].access;
+	}
+	sp.fs = fs;
+	sp.nfs = (size_t)s->conf.nfs + 1;
 	pid = sv_spawn(&sp);
 	close(out[1]);
 	if (nfy[1] >= 0)

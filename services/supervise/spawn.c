@@ -16,11 +16,17 @@
  *      then only its listed capabilities, raised as ambient so they
  *      survive execve (tg_sandbox_set_user, tg_sandbox_limit_caps);
  *   7. PR_SET_NO_NEW_PRIVS: no setuid/file-capability gain from here on;
- *      PR_SET_PDEATHSIG SIGKILL (set after the uid change, which clears
+ *   8. Landlock (tg_landlock_restrict): from here on the service may open
+ *      only its own program (execute, read) and the paths of its read,
+ *      write, device and exec lines; the rule paths are opened as the
+ *      service's user, after the change, so it only gets what it could
+ *      reach anyway;
+ *   9. PR_SET_PDEATHSIG SIGKILL (set after the uid change, which clears
  *      it): if the supervisor dies, the service goes too, so the one init
  *      respawns does not find orphans holding the ports;
- *   8. chdir(workdir), as the service's user;
- *   9. the signal mask cleared, execve with the clean environment.
+ *  10. chdir(workdir), as the service's user (chdir is not subject to
+ *      Landlock);
+ *  11. the signal mask cleared, execve with the clean environment.
  * A failed step writes one line to stderr (the service's log) naming the
  * step, then _exit(111).
  *
@@ -42,6 +48,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "log.h"
 #include "sandbox.h"
 #include "supervise/svcenv.h"
@@ -121,7 +128,7 @@ __attribute__((noreturn)) static void child(const struct sv_spawn *sp, pid_t par
 {
 	struct sigaction sa;
 	sigset_t none;
-	char err[256];
+	char err[512];
 	int tmp[SV_LISTEN_MAX + 1];
 	int i, fd;
 
@@ -176,18 +183,22 @@ __attribute__((noreturn)) static void child(const struct sv_spawn *sp, pid_t par
 		/* 7. nothing gained through execve from here on */
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			step_errno(sp, "PR_SET_NO_NEW_PRIVS");
+		/* 8. the filesystem: its program and its declared paths only (fail closed) */
+		if (tg_landlock_restrict(sp->fs, sp->nfs, err, sizeof(err)) < 0)
+			step_failed(sp, "landlock", err);
 	}
+	/* 9. die with the supervisor (the uid change cleared an earlier setting) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		step_errno(sp, "PR_SET_PDEATHSIG");
 	if (getppid() != parent)
 		step_failed(sp, "PR_SET_PDEATHSIG", "the supervisor is gone");
 
-	/* 8. workdir, checked with the service's own permissions */
+	/* 10. workdir, checked with the service's own permissions */
 	umask(022);
 	if (chdir(sp->workdir ? sp->workdir : "/") < 0)
 		step_errno(sp, "chdir workdir");
 
-	/* 9. exec */
+	/* 11. exec */
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		step_errno(sp, "sigprocmask");

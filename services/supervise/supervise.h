@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "evloop.h"
+#include "landlock.h"
 #include "supervise/logline.h"
 #include "supervise/logring.h"
 #include "supervise/restart.h"
@@ -168,6 +169,9 @@ struct sv_spawn {
 	uint64_t caps;          /* kept as ambient capabilities */
 	uint64_t nofile, nproc; /* 0: unchanged */
 	const char *workdir;
+	/* Landlock rules (with user only): the filesystem it may use, and nothing else */
+	const struct tg_landlock_rule *fs;
+	size_t nfs;
 };
 /* fork and exec; returns the child's pid, or -1 (errno) if fork failed. */
 pid_t sv_spawn(const struct sv_spawn *sp);

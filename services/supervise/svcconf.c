@@ -2,10 +2,11 @@
  * svcconf.c - parsers of the service files and of MAIN_CONF.
  *
  * Pure: (buf, len) in, a caller-owned struct out, through tg_conf_parse's
- * keyword tables.  Every handler checks the form of what it keeps (absolute
- * paths, names, address literals, ranges) and says what it expected and
- * what it saw; cross-line rules (root needs allow-root) are checked once
- * the whole file parsed.
+ * keyword tables (no system calls: whether a read, write, device or exec
+ * path exists is checked by the loader, service.c).  Every handler checks
+ * the form of what it keeps (absolute paths, names, address literals,
+ * ranges) and says what it expected and what it saw; cross-line rules
+ * (root needs allow-root) are checked once the whole file parsed.
  */
 #include "supervise/svcconf.h"
 
@@ -13,6 +14,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "caps.h"
+#include "landlock.h"
 
 /* "'%.64s%s'": echo at most 64 bytes of an input value */
 #define ECHO(s) (s), (strlen(s) > 64 ? "..." : "")
@@ -28,68 +32,15 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
 	return -1;
 }
 
-/*
- * Capability names and numbers (linux/capability.h; stable kernel ABI,
- * listed here so the table does not depend on the kernel headers' age).
- */
-static const char *const cap_names[] = {
-    "cap_chown",
-    "cap_dac_override",
-    "cap_dac_read_search",
-    "cap_fowner",
-    "cap_fsetid",
-    "cap_kill",
-    "cap_setgid",
-    "cap_setuid",
-    "cap_setpcap",
-    "cap_linux_immutable",
-    "cap_net_bind_service",
-    "cap_net_broadcast",
-    "cap_net_admin",
-    "cap_net_raw",
-    "cap_ipc_lock",
-    "cap_ipc_owner",
-    "cap_sys_module",
-    "cap_sys_rawio",
-    "cap_sys_chroot",
-    "cap_sys_ptrace",
-    "cap_sys_pacct",
-    "cap_sys_admin",
-    "cap_sys_boot",
-    "cap_sys_nice",
-    "cap_sys_resource",
-    "cap_sys_time",
-    "cap_sys_tty_config",
-    "cap_mknod",
-    "cap_lease",
-    "cap_audit_write",
-    "cap_audit_control",
-    "cap_setfcap",
-    "cap_mac_override",
-    "cap_mac_admin",
-    "cap_syslog",
-    "cap_wake_alarm",
-    "cap_block_suspend",
-    "cap_audit_read",
-    "cap_perfmon",
-    "cap_bpf",
-    "cap_checkpoint_restore",
-};
-#define NCAPS ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
-
+/* the names are lib/caps.c's, shared with the sandbox descriptions */
 int sv_cap_from_name(const char *s)
 {
-	int i;
-
-	for (i = 0; i < NCAPS; i++)
-		if (strcmp(s, cap_names[i]) == 0)
-			return i;
-	return -1;
+	return tg_cap_from_name(s);
 }
 
 const char *sv_cap_name(int cap)
 {
-	return cap >= 0 && cap < NCAPS ? cap_names[cap] : NULL;
+	return tg_cap_name(cap);
 }
 
 int sv_name_valid(const char *s, size_t len)
@@ -380,6 +331,81 @@ static int h_workdir(void *ctx, int argc, char **argv, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A normalised absolute path: starts with '/', no empty, "." or ".."
+ * component, no trailing '/' (but "/" itself), so the file shows exactly
+ * what is granted.
+ */
+static int path_normal(const char *s)
+{
+	const char *p = s;
+
+	if (s[0] != '/')
+		return 0;
+	if (s[1] == '\0')
+		return 1;
+	while (*p == '/') {
+		const char *c = p + 1, *e = strchr(c, '/');
+		size_t n = e ? (size_t)(e - c) : strlen(c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		p = c + n;
+	}
+	return 1;
+}
+
+/* read PATH, write PATH, device PATH, exec PATH: what the service may use of the filesystem */
+static int fs_path(struct sv_conf *c, int access, const char *path, char *err, size_t errlen)
+{
+	const char *kw = tg_landlock_access_name(access);
+	struct sv_fs_path *f;
+	int i;
+
+	if (check_abs(kw, path, err, errlen) < 0)
+		return -1;
+	if (!path_normal(path))
+		return fail(err, errlen,
+		            "%s expects a normalised path (no '.', '..', '//' or trailing '/'), "
+		            "got '%.64s%s'",
+		            kw, ECHO(path));
+	for (i = 0; i < c->nfs; i++)
+		if (strcmp(c->fs[i].path, path) == 0)
+			return fail(err, errlen, "%s %s: that path is already listed (%s)", kw,
+			            path, tg_landlock_access_name(c->fs[i].access));
+	if (c->nfs >= SV_FS_MAX)
+		return fail(err, errlen,
+		            "at most %d read, write, device and exec lines per service", SV_FS_MAX);
+	f = &c->fs[c->nfs++];
+	f->access = access;
+	memcpy(f->path, path, strlen(path) + 1);
+	return 0;
+}
+
+static int h_read(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	return fs_path(ctx, TG_LL_READ, argv[0], err, errlen);
+}
+
+static int h_write(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	return fs_path(ctx, TG_LL_WRITE, argv[0], err, errlen);
+}
+
+static int h_device(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	return fs_path(ctx, TG_LL_DEVICE, argv[0], err, errlen);
+}
+
+static int h_exec(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	return fs_path(ctx, TG_LL_EXEC, argv[0], err, errlen);
+}
+
 static const struct tg_conf_key service_keys[] = {
     {"command", 1, SV_ARGV_MAX, TG_CONF_REQUIRED, h_command},
     {"user", 1, 1, TG_CONF_REQUIRED, h_user},
@@ -391,6 +417,10 @@ static const struct tg_conf_key service_keys[] = {
     {"env", 1, 1, TG_CONF_MULTI, h_env},
     {"limit", 2, 2, TG_CONF_MULTI, h_limit},
     {"workdir", 1, 1, 0, h_workdir},
+    {"read", 1, 1, TG_CONF_MULTI, h_read},
+    {"write", 1, 1, TG_CONF_MULTI, h_write},
+    {"device", 1, 1, TG_CONF_MULTI, h_device},
+    {"exec", 1, 1, TG_CONF_MULTI, h_exec},
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -3,7 +3,8 @@
  *
  * SERVICE_DIR/NAME.conf describes one service (command, user, caps,
  * listen sockets, readiness, restart policy, environment, limits,
- * workdir); MAIN_CONF holds on-ready, console and log-group.  Both parsers
+ * workdir, and the paths it may read, write, open as devices or
+ * execute); MAIN_CONF holds on-ready, console and log-group.  Both parsers
  * take (buf, len) and fill a caller-owned struct: no allocation, no system
  * calls (user names are checked for form here and looked up by the
  * loader), so the fuzz harness runs them as they are.
@@ -28,6 +29,7 @@
 #define SV_LISTEN_MAX 8
 #define SV_ENV_MAX    32
 #define SV_POOL_MAX   8192
+#define SV_FS_MAX     16 /* read, write, device and exec lines together */
 
 enum sv_ready { SV_READY_STARTED = 0, SV_READY_NOTIFY = 1 };
 enum sv_restart { SV_RESTART_ALWAYS = 0, SV_RESTART_NEVER = 1 };
@@ -45,6 +47,16 @@ struct sv_listen {
 	char text[96]; /* "udp 127.0.0.1 123" for messages */
 };
 
+/*
+ * A path the service may use (Landlock, applied by the supervisor before
+ * exec; see tg-supervise.8): access is an enum tg_landlock_access
+ * (lib/landlock.h), the path absolute and normalised.
+ */
+struct sv_fs_path {
+	int access;
+	char path[SV_PATH_MAX];
+};
+
 struct sv_conf {
 	char name[SV_NAME_MAX + 1];
 	int argc;
@@ -60,6 +72,8 @@ struct sv_conf {
 	uint16_t env_off[SV_ENV_MAX]; /* "KEY=VALUE" */
 	uint64_t nofile, nproc;       /* 0: unchanged */
 	char workdir[SV_PATH_MAX];
+	int nfs;
+	struct sv_fs_path fs[SV_FS_MAX]; /* in the order of the file */
 	size_t pool_len;
 	char pool[SV_POOL_MAX];
 };

@@ -87,8 +87,9 @@ def memory():
     open(empty, "w").close()
     os.chmod(empty, 0o644)
     with open(os.path.join(svc, "ntsd.conf"), "w") as f:
+        # read: the only file ntsd opens here (Landlock, see tg-supervise.8)
         f.write("command %s/ntsd -f %s\nuser nobody\nlisten udp 127.0.0.1 %d ntp\n"
-                "ready notify\n" % (bindir, empty, port))
+                "ready notify\nread %s\n" % (bindir, empty, port, empty))
     os.chmod(os.path.join(svc, "ntsd.conf"), 0o644)
     sup = subprocess.Popen([os.path.join(bindir, "tg-supervise"), "-n", "-d", svc, "-r", run,
                             "-c", empty], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

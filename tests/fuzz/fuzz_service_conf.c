@@ -6,12 +6,14 @@
  * failure names the file; a success holds only what the parser promises
  * (absolute command, valid user, at most SV_LISTEN_MAX sockets with
  * valid names and non-zero ports, KEY=VALUE env lines, root only with
- * allow-root), and sv_exec_build always fits it.
+ * allow-root, at most SV_FS_MAX normalised read/write/device/exec paths,
+ * each once), and sv_exec_build always fits it.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "landlock.h"
 #include "supervise/svcconf.h"
 #include "supervise/svcenv.h"
 
@@ -55,6 +57,24 @@ static void check_conf(void)
 	for (i = 0; i < conf.nenv; i++)
 		if (!strchr(sv_conf_env(&conf, i), '='))
 			__builtin_trap();
+	/* read/write/device/exec: absolute, normalised, each once */
+	if (conf.nfs < 0 || conf.nfs > SV_FS_MAX)
+		__builtin_trap();
+	for (i = 0; i < conf.nfs; i++) {
+		const struct sv_fs_path *f = &conf.fs[i];
+		size_t n = strnlen(f->path, sizeof(f->path));
+		int j;
+
+		if (n == sizeof(f->path) || f->path[0] != '/' || strstr(f->path, "//") ||
+		    strstr(f->path, "/./") || strstr(f->path, "/../") ||
+		    (n > 1 && f->path[n - 1] == '/'))
+			__builtin_trap();
+		if (f->access < TG_LL_READ || f->access > TG_LL_EXEC)
+			__builtin_trap();
+		for (j = 0; j < i; j++)
+			if (strcmp(conf.fs[j].path, f->path) == 0)
+				__builtin_trap();
+	}
 	if (sv_exec_build(&x, conf.name, &conf, 0, NULL, conf.ready ? 3 + conf.nlisten : -1) < 0)
 		__builtin_trap();
 	if (strcmp(x.argv[0], sv_conf_arg(&conf, 0)) != 0 || x.argv[conf.argc] != NULL)

@@ -3,7 +3,8 @@
 #
 # Two supervisors with temporary SERVICE_DIR/RUN_DIR under $T, logging to
 # stderr only (-n), with /bin/sleep, small shell scripts and python3 as
-# services:
+# services (granted /usr and $T: see FS_LINES; Landlock itself is tested
+# in test_supervise_landlock.sh):
 #   A: users, capabilities, a passed UDP socket, ready notify, on-ready,
 #      log.sock, status.sock, close of unlisted fds, SIGTERM (and SIGKILL for
 #      a service that ignores SIGTERM), exit 0;
@@ -24,6 +25,20 @@ PY=/usr/bin/python3
 id nobody >/dev/null 2>&1 || t_skip_all "needs the user nobody"
 
 chmod 755 "$T" # services running as nobody read their scripts and flag files here
+
+# Every service is confined by Landlock to its program and the paths its
+# file grants.  These services are the host's dynamically linked programs
+# (sh, sleep, python3): they need to execute the programs they run and the
+# dynamic loader, read their libraries (all under /usr, or also /lib and
+# /bin without a merged /usr), and the scripts in $T.
+FS_LINES="exec /usr"
+for d in /bin /lib /lib64; do
+	[ -d "$d" ] && [ ! -L "$d" ] && FS_LINES="$FS_LINES
+exec $d"
+done
+FS_LINES="$FS_LINES
+read /etc/ld.so.cache
+read $(cd "$T" && pwd -P)"
 SV_PIDS=()
 cleanup() {
 	local p
@@ -132,11 +147,13 @@ if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then TADDR=::1 TFAM=10; 
 cat >"$A/nobody.conf" <<EOF
 command /bin/sleep 100000
 user nobody
+$FS_LINES
 EOF
 cat >"$A/caps.conf" <<EOF
 command /bin/sleep 100000
 user nobody
 caps cap_net_bind_service
+$FS_LINES
 EOF
 cat >"$T/echo.py" <<'EOF'
 import os, socket
@@ -160,6 +177,7 @@ command $PY $T/echo.py
 user nobody
 listen udp 127.0.0.1 $PORT echo
 listen tcp $TADDR $TPORT web
+$FS_LINES
 EOF
 cat >"$T/notify.sh" <<EOF
 echo "notify: waiting for $T/go, TG_NOTIFY_FD=\$TG_NOTIFY_FD"
@@ -171,11 +189,13 @@ cat >"$A/notify.conf" <<EOF
 command /bin/sh $T/notify.sh
 user nobody
 ready notify
+$FS_LINES
 EOF
 cat >"$A/stubborn.conf" <<EOF
 # ignores SIGTERM: needs the SIGKILL 5 s later
 command /bin/sh -c "trap '' TERM; echo stubborn: up; exec /bin/sleep 100000"
 user nobody
+$FS_LINES
 EOF
 cat >"$T/a.conf" <<EOF
 on-ready /bin/sh -c "echo on-ready: ran as \$(id -u); touch $T/onready-flag"
@@ -319,10 +339,12 @@ mkdir -p "$B"
 cat >"$B/crash.conf" <<EOF
 command /bin/sh -c "echo crash: about to fail; exit 3"
 user nobody
+$FS_LINES
 EOF
 cat >"$B/good.conf" <<EOF
 command /bin/sleep 100000
 user nobody
+$FS_LINES
 EOF
 cat >"$B/bogus.conf" <<EOF
 # broken on purpose: a typo on line 4
@@ -338,6 +360,7 @@ cat >"$B/once.conf" <<EOF
 command /bin/sh -c "echo once: ran; exit 0"
 user nobody
 restart never
+$FS_LINES
 EOF
 cat >"$T/flood.sh" <<'EOF'
 i=0
@@ -351,12 +374,14 @@ EOF
 cat >"$B/flood.conf" <<EOF
 command /bin/sh $T/flood.sh
 user nobody
+$FS_LINES
 EOF
 cat >"$B/leftover.conf" <<EOF
 # leaves a child behind in its process group
 command /bin/sh -c "/bin/sleep 100000 & echo leftover: child \$!; exit 5"
 user nobody
 restart never
+$FS_LINES
 EOF
 echo "not a service" >"$B/README"
 echo "command /bin/true" >"$B/Bad.conf"
@@ -473,6 +498,7 @@ mkdir -p "$C"
 cat >"$C/solo.conf" <<EOF
 command /bin/sleep 100000
 user nobody
+$FS_LINES
 EOF
 printf 'console /dev/null\non-ready relative/path\n' >"$T/c.conf"
 "$BIN" -n -d "$C" -c "$T/c.conf" -r "$RC" 2>"$LC" &

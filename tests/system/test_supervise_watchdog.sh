@@ -6,6 +6,16 @@
 . "$TOP/tests/lib.sh"
 sv=${TG_SUPERVISE_BIN:-$OUT/host/services-host/bin/tg-supervise}
 cd "$T"
+# the service (sh running sleep, both dynamically linked) is confined by
+# Landlock to what its file grants: its script, the programs, the loader
+# and libraries (under /usr, or also /bin and /lib without a merged /usr)
+FS_LINES="exec /usr"
+for d in /bin /lib /lib64; do
+	[ -d "$d" ] && [ ! -L "$d" ] && FS_LINES="$FS_LINES
+exec $d"
+done
+FS_LINES="$FS_LINES
+read /etc/ld.so.cache"
 
 # reader: one line per keepalive byte, "seconds-since-start"
 start_reader() { # FIFO LOG
@@ -26,7 +36,8 @@ run_case() { # NAME SERVICE-SCRIPT MAIN-CONF-EXTRA
 	mkdir -p "$name/services" "$name/run"
 	mkfifo "$name/wd"
 	printf '%s\n' "$2" >"$name/svc.sh"; chmod 755 "$name/svc.sh"; chmod 755 "$name" "$T"
-	printf 'command /bin/sh %s/%s/svc.sh\nuser nobody\nready notify\n' "$T" "$name" >"$name/services/svc.conf"
+	printf 'command /bin/sh %s/%s/svc.sh\nuser nobody\nready notify\nread %s/%s/svc.sh\n%s\n' \
+		"$T" "$name" "$(pwd -P)" "$name" "$FS_LINES" >"$name/services/svc.conf"
 	printf 'watchdog %s/%s/wd 3\n%s\n' "$T" "$name" "$3" >"$name/main.conf"
 	chmod 644 "$name/services/svc.conf" "$name/main.conf"
 	exec 9<>"$name/wd"  # a reader exists before the supervisor opens it

@@ -9,13 +9,16 @@
  *     no-new-privs and not dumpable; chroot after the user lookup;
  *   - tg_sandbox_limit_caps(keep, 1) makes an exec'd program as nobody
  *     hold exactly the kept caps;
- *   - failures name their step; tables are checked before loading.
+ *   - failures name their step; tables are checked before loading;
+ *   - tg_sandbox_describe prints the always-added rules and a table with
+ *     placeholders, open flags, signals and families by name.
  * Children end with exit_group directly: nothing of libc's or the
  * sanitizers' exit path runs under the filter.
  */
 #include "check.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -606,6 +609,88 @@ static void test_check_table(void)
 	CHECK_EQ_STR(err, "seccomp: rule 'read': 4 argument conditions (at most 3)");
 }
 
+/* tg_sandbox_describe: one fact per line, the role first, placeholders and flags by name */
+static void test_describe(void)
+{
+	enum { SYM_FD = TG_SANDBOX_SYMBOL(1), SYM_PID };
+	static const struct tg_sandbox_symbol syms[] = {{SYM_FD, "<ipc socket>"},
+	                                                {SYM_PID, "<child pid>"}};
+	const struct tg_syscall_rule table[] = {
+	    TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
+	                  O_RDONLY),
+	    TG_SC1("sendmsg", 0, TG_CMP_EQ, SYM_FD),
+	    TG_SC1("wait4", 0, TG_CMP_EQ, SYM_PID),
+	    TG_SC2("socket", 0, TG_CMP_EQ, AF_INET6, 1, TG_CMP_NE, 70000),
+	    TG_SC1("kill", 1, TG_CMP_EQ, SIGTERM),
+	    TG_SC1("read", 0, TG_CMP_LT, 3),
+	    TG_SC_END,
+	};
+	struct tg_syscall_rule base[8];
+	struct tg_sandbox sb;
+	char *text = NULL;
+	size_t len = 0, n;
+	FILE *f;
+
+	/* the always-added rules: what load_filter adds, with the given pid */
+	n = tg_sandbox_base_syscalls(base, 8, 4242);
+	CHECK_EQ_INT(n, 7);
+	CHECK_EQ_STR(base[0].name, "exit");
+	CHECK_EQ_STR(base[5].name, "restart_syscall");
+	CHECK_EQ_STR(base[6].name, "kill");
+	CHECK(base[6].nargs == 2 && base[6].args[0].val == 4242 && base[6].args[1].val == SIGSYS);
+	CHECK(base[7].name == NULL);
+	CHECK_EQ_INT(tg_sandbox_check_table(base, NULL, 0), 0);
+	/* too small a table: cut, still terminated */
+	CHECK_EQ_INT(tg_sandbox_base_syscalls(base, 3, 1), 2);
+	CHECK(base[2].name == NULL);
+
+	memset(&sb, 0, sizeof(sb));
+	sb.role = "main";
+	sb.user = "ntsd";
+	sb.caps = (1ull << 25) | (1ull << 10);
+	sb.syscalls = table;
+	sb.rlimit_nofile = 16;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		CHECK(f != NULL);
+		return;
+	}
+	tg_sandbox_describe(f, &sb, syms, 2);
+	fclose(f);
+	CHECK(strstr(text, "main: user: ntsd (") != NULL);
+	CHECK(strstr(text, "\nmain: capabilities: cap_net_bind_service cap_sys_time (") != NULL);
+	CHECK(strstr(text, "\nmain: rlimit: RLIMIT_CORE 0\nmain: rlimit: RLIMIT_NOFILE 16\n") !=
+	      NULL);
+	CHECK(strstr(text, "RLIMIT_NPROC") == NULL);
+	CHECK(strstr(text, "\nmain: seccomp: allow kill(arg0 == <own pid>, arg1 == SIGSYS) "
+	                   "(always)\n") != NULL);
+	CHECK(strstr(text, "\nmain: seccomp: allow openat(arg2 & "
+	                   "(O_ACCMODE|O_CREAT|O_TRUNC|O_APPEND|O_TMPFILE) == O_RDONLY)\n"
+	                   "main: seccomp: allow sendmsg(arg0 == <ipc socket>)\n"
+	                   "main: seccomp: allow wait4(arg0 == <child pid>)\n"
+	                   "main: seccomp: allow socket(arg0 == AF_INET6, arg1 != 0x11170)\n"
+	                   "main: seccomp: allow kill(arg1 == SIGTERM)\n"
+	                   "main: seccomp: allow read(arg0 < 3)\n") != NULL);
+	if (!strstr(text, "main: seccomp: allow read(arg0 < 3)"))
+		fprintf(stderr, "%s", text);
+	free(text);
+
+	/* no table, no user */
+	sb.user = NULL;
+	sb.caps = 0;
+	sb.syscalls = NULL;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	tg_sandbox_describe(f, &sb, NULL, 0);
+	fclose(f);
+	CHECK(strstr(text, "main: user: unchanged") != NULL);
+	CHECK(strstr(text, "main: capabilities: none") != NULL);
+	CHECK(strstr(text, "main: seccomp: none\n") != NULL);
+	free(text);
+}
+
 static void test_lookup_and_names(void)
 {
 	unsigned uid = 9, gid = 9;
@@ -633,6 +718,7 @@ int main(void)
 	}
 	RUN(test_lookup_and_names);
 	RUN(test_check_table);
+	RUN(test_describe);
 	RUN(test_enter_errors);
 	RUN(test_forbidden_syscall);
 	RUN(test_nothing_after_load);

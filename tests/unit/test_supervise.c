@@ -1,7 +1,8 @@
 /*
  * test_supervise.c - the pure parts of tg-supervise: back-off and exit
- * messages, service-file and MAIN_CONF parsing, the environment given to
- * services, line splitting and records, the ring buffer.
+ * messages, service-file and MAIN_CONF parsing (the read, write, device
+ * and exec paths too), the environment given to services, line splitting
+ * and records, the ring buffer.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "check.h"
+#include "landlock.h"
 #include "supervise/logline.h"
 #include "supervise/logring.h"
 #include "supervise/restart.h"
@@ -133,6 +135,120 @@ static void test_conf_good(void)
 	CHECK_EQ_INT(conf.nofile, 256);
 	CHECK_EQ_INT(conf.nproc, 8);
 	CHECK_EQ_STR(conf.workdir, "/var/lib/ntsd");
+	CHECK_EQ_INT(conf.nfs, 0);
+}
+
+/* read, write, device, exec: the paths Landlock grants, in the file's order */
+static void test_conf_fs(void)
+{
+	static const char text[] = "command /usr/sbin/ntsd\n"
+	                           "user ntsd\n"
+	                           "read /run/timegate/time\n"
+	                           "write /data/ntsd\n"
+	                           "device /dev/pps0\n"
+	                           "read /etc/timegate/ntsd.conf   # one file\n"
+	                           "exec /usr\n"
+	                           "read /\n";
+	char text2[4096];
+	size_t o;
+	int i;
+
+	CHECK_EQ_INT(parse(text), 0);
+	CHECK_EQ_STR(err, "");
+	CHECK_EQ_INT(conf.nfs, 6);
+	CHECK_EQ_INT(conf.fs[0].access, TG_LL_READ);
+	CHECK_EQ_STR(conf.fs[0].path, "/run/timegate/time");
+	CHECK_EQ_INT(conf.fs[1].access, TG_LL_WRITE);
+	CHECK_EQ_STR(conf.fs[1].path, "/data/ntsd");
+	CHECK_EQ_INT(conf.fs[2].access, TG_LL_DEVICE);
+	CHECK_EQ_STR(conf.fs[2].path, "/dev/pps0");
+	CHECK_EQ_INT(conf.fs[3].access, TG_LL_READ);
+	CHECK_EQ_STR(conf.fs[3].path, "/etc/timegate/ntsd.conf");
+	CHECK_EQ_INT(conf.fs[4].access, TG_LL_EXEC);
+	CHECK_EQ_STR(conf.fs[4].path, "/usr");
+	CHECK_EQ_INT(conf.fs[5].access, TG_LL_READ);
+	CHECK_EQ_STR(conf.fs[5].path, "/");
+	/* names for messages, as the keywords */
+	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_READ), "read");
+	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_WRITE), "write");
+	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_DEVICE), "device");
+	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_EXEC), "exec");
+	CHECK_EQ_STR(tg_landlock_access_name(0), "?");
+	/* a path of SV_PATH_MAX - 1 bytes fits */
+	o = (size_t)snprintf(text2, sizeof(text2), "command /bin/x\nuser a\nread /");
+	memset(text2 + o, 'p', SV_PATH_MAX - 2);
+	o += SV_PATH_MAX - 2;
+	snprintf(text2 + o, sizeof(text2) - o, "\n");
+	CHECK_EQ_INT(parse(text2), 0);
+	CHECK_EQ_INT(strlen(conf.fs[0].path), SV_PATH_MAX - 1);
+
+	/* 16 lines together are fine, a 17th is not */
+	o = (size_t)snprintf(text2, sizeof(text2), "command /bin/x\nuser a\n");
+	for (i = 0; i < SV_FS_MAX; i++)
+		o += (size_t)snprintf(text2 + o, sizeof(text2) - o, "%s /p%d\n",
+		                      i % 2 ? "read" : "write", i);
+	CHECK_EQ_INT(parse(text2), 0);
+	CHECK_EQ_INT(conf.nfs, SV_FS_MAX);
+	snprintf(text2 + o, sizeof(text2) - o, "device /dev/extra\n");
+	CHECK_EQ_INT(parse(text2), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:19: at most 16 read, write, device and exec lines per "
+	                  "service");
+}
+
+static void test_conf_fs_errors(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"command /bin/x\nuser a\nread tmp\n",
+	     "/etc/svc/t.conf:3: read expects an absolute path, got 'tmp'"},
+	    {"command /bin/x\nuser a\nwrite data/ntsd\n",
+	     "/etc/svc/t.conf:3: write expects an absolute path, got 'data/ntsd'"},
+	    {"command /bin/x\nuser a\ndevice pps0\n",
+	     "/etc/svc/t.conf:3: device expects an absolute path, got 'pps0'"},
+	    {"command /bin/x\nuser a\nexec \"\"\n",
+	     "/etc/svc/t.conf:3: exec expects an absolute path, got ''"},
+	    {"command /bin/x\nuser a\nread /data/../etc\n",
+	     "/etc/svc/t.conf:3: read expects a normalised path (no '.', '..', '//' or trailing "
+	     "'/'), got '/data/../etc'"},
+	    {"command /bin/x\nuser a\nread /data/\n",
+	     "/etc/svc/t.conf:3: read expects a normalised path*"},
+	    {"command /bin/x\nuser a\nread //data\n",
+	     "/etc/svc/t.conf:3: read expects a normalised path*"},
+	    {"command /bin/x\nuser a\nwrite /data/./ntsd\n",
+	     "/etc/svc/t.conf:3: write expects a normalised path*"},
+	    {"command /bin/x\nuser a\nread /..\n",
+	     "/etc/svc/t.conf:3: read expects a normalised path*"},
+	    {"command /bin/x\nuser a\nread /run\nwrite /run\n",
+	     "/etc/svc/t.conf:4: write /run: that path is already listed (read)"},
+	    {"command /bin/x\nuser a\nread /run\nread /run\n",
+	     "/etc/svc/t.conf:4: read /run: that path is already listed (read)"},
+	    {"command /bin/x\nuser a\nread /a /b\n",
+	     "/etc/svc/t.conf:3: 'read' expects 1 argument, got 2"},
+	    {"command /bin/x\nuser a\nwrite\n",
+	     "/etc/svc/t.conf:3: 'write' expects 1 argument, got 0"},
+	};
+	char text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *w = cases[i].want;
+		size_t wl = strlen(w);
+		int ok;
+
+		CHECK_EQ_INT(parse(cases[i].text), -1);
+		if (wl && w[wl - 1] == '*')
+			ok = strncmp(err, w, wl - 1) == 0;
+		else
+			ok = strcmp(err, w) == 0;
+		if (!ok)
+			fprintf(stderr, "  case %zu: got \"%s\"\n  want \"%s\"\n", i, err, w);
+		CHECK(ok);
+	}
+	/* too long: SV_PATH_MAX bytes */
+	snprintf(text, sizeof(text), "command /bin/x\nuser a\nread /%0*d\n", SV_PATH_MAX - 1, 0);
+	CHECK_EQ_INT(parse(text), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: read expects a path shorter than 256 bytes");
 }
 
 static void test_conf_defaults(void)
@@ -166,7 +282,8 @@ static void test_conf_errors(void)
 	    /* unknown key */
 	    {"command /bin/x\nuser a\nfoo bar\n",
 	     "/etc/svc/t.conf:3: unknown keyword 'foo' (expected one of: command, user, "
-	     "allow-root, caps, listen, ready, restart, env, limit, workdir)"},
+	     "allow-root, caps, listen, ready, restart, env, limit, workdir, read, write, device, "
+	     "exec)"},
 	    /* missing command / user */
 	    {"user a\n", "/etc/svc/t.conf: missing required keyword 'command'"},
 	    {"command /bin/x\n", "/etc/svc/t.conf: missing required keyword 'user'"},
@@ -744,6 +861,8 @@ int main(void)
 	RUN(test_conf_good);
 	RUN(test_conf_defaults);
 	RUN(test_conf_errors);
+	RUN(test_conf_fs);
+	RUN(test_conf_fs_errors);
 	RUN(test_conf_limits);
 	RUN(test_names);
 	RUN(test_caps_table);
