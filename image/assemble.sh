@@ -51,8 +51,8 @@ image_inputs_key() {
 	{
 		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps
 		cat "$LOCK"
-		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image -type f \
-			\( -path 'rootfs/*' -o -path 'board/*' -o -path 'image/*' -o -name image.conf -o -name service.conf \) |
+		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image policy -type f \
+			\( -path 'rootfs/*' -o -path 'board/*' -o -path 'image/*' -o -path policy/network.policy -o -name image.conf -o -name service.conf \) |
 			LC_ALL=C sort | xargs sha256sum)
 		sha256sum "$OUT/$BOARD_ARCH"/services-static/bin/* "$OUT/$BOARD_ARCH"/deps/bin/*
 		git -C "$TOP" describe --always --dirty 2>/dev/null || true
@@ -101,6 +101,9 @@ image_rootfs() {
 		install -m 0644 "$f" "$r/etc/timegate/services/$name.conf"
 	done
 	printf '%s\n' "$BOARD_NETWORK" >"$r/etc/timegate/network"
+	# network policy and the interface of each role (tg-firewall)
+	install -m 0644 "$TOP/policy/network.policy" "$r/etc/timegate/network.policy"
+	printf 'time %s\nmgmt %s\n' "$BOARD_IF_TIME" "$BOARD_IF_MGMT" >"$r/etc/timegate/roles"
 	if [ -n "${BOARD_WATCHDOG_S:-}" ]; then
 		printf '# from board.conf: feed the hardware watchdog, if the services are ready in time\nwatchdog /dev/watchdog0 %s\nready-timeout %s\n' \
 			"$BOARD_WATCHDOG_S" "$BOARD_READY_TIMEOUT_S" >>"$r/etc/timegate/supervise.conf"
@@ -250,6 +253,10 @@ image_build() {
 # the board on DISK (TCG always: KVM does not work on our build machines).
 # Host ports on 127.0.0.1 come from TG_FWD_NTSKE, TG_FWD_NTP and
 # TG_FWD_CONSOLE (defaults 4460, 11123, 8443); tests give each QEMU its own.
+# TG_NETDEV_TIME / TG_NETDEV_MGMT replace a NIC's user-mode network by
+# another -netdev backend (e.g. "tap,ifname=X,script=no,downscript=no",
+# for the firewall scans of tests/image/test_firewall.py).  The NICs have
+# fixed MAC addresses: time 52:54:00:12:34:56, management ...:57.
 image_qemu_script() {
 	local img=$OUT/images/$BOARD
 	cat >"$img/qemu.sh" <<-EOF
@@ -263,8 +270,10 @@ image_qemu_script() {
 	exec $BOARD_QEMU -accel tcg $BOARD_QEMU_MACHINE -nographic -no-user-config -nodefaults \\
 		-serial mon:stdio -bios "\$here/firmware.bin" \\
 		-drive "if=none,id=disk0,format=raw,file=\$disk" $BOARD_DISK_IF \\
-		-netdev "user,id=time,net=10.0.2.0/24,\$time_fwd" -device "$BOARD_NIC,netdev=time,romfile=" \\
-		-netdev "user,id=mgmt,net=10.0.3.0/24,\$mgmt_fwd" -device "$BOARD_NIC,netdev=mgmt,romfile=" \\
+		-netdev "\${TG_NETDEV_TIME:-user,net=10.0.2.0/24,\$time_fwd},id=time" \\
+		-device "$BOARD_NIC,netdev=time,mac=52:54:00:12:34:56,romfile=" \\
+		-netdev "\${TG_NETDEV_MGMT:-user,net=10.0.3.0/24,\$mgmt_fwd},id=mgmt" \\
+		-device "$BOARD_NIC,netdev=mgmt,mac=52:54:00:12:34:57,romfile=" \\
 		-device virtio-rng-pci $BOARD_WATCHDOG_DEV "\$@"
 	EOF
 	chmod +x "$img/qemu.sh"

@@ -34,8 +34,22 @@ done < /etc/timegate/dirs
 
 hostname -F /etc/hostname
 ip link set lo up
+
+# Firewall before any network interface comes up (policy/, tg-firewall(8)):
+# deny by default, IPv4 and IPv6.  If it does not load, the interfaces stay
+# down: the box is unreachable rather than open.
+if tg-firewall apply --fallback; then
+	fw=loaded
+else
+	fw=
+	say "ERROR: FIREWALL NOT LOADED (see above): network interfaces stay down"
+	for t in iptables ip6tables; do
+		for c in INPUT FORWARD OUTPUT; do xtables-legacy-multi $t -P $c DROP 2>/dev/null; done
+	done
+fi
+
 # interfaces by role (board.conf), addresses from /etc/timegate/network
-while read -r ifname addr gw; do
+[ -n "$fw" ] && while read -r ifname addr gw; do
 	case $ifname in ''|'#'*) continue ;; esac
 	ip link set "$ifname" up && ip addr add "$addr" dev "$ifname" ||
 		{ say "WARNING: cannot configure $ifname"; continue; }

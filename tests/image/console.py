@@ -148,15 +148,17 @@ class Timeout(Exception):
 class Machine:
     """One QEMU run of the board's image on `disk`."""
 
-    def __init__(self, disk, no_reboot=False, name="qemu"):
+    def __init__(self, disk, no_reboot=False, name="qemu", wrap=(), env=None):
+        """wrap: a command prefix for QEMU (e.g. ip netns exec NS); env: extra
+        environment for qemu.sh (e.g. TG_NETDEV_TIME)."""
         self.log_path = os.path.join(SCRATCH, name + ".console.log")
         self.qmp_path = os.path.join(SCRATCH, name + ".qmp")
-        args = [os.path.join(IMAGE, "qemu.sh"), disk,
+        args = list(wrap) + [os.path.join(IMAGE, "qemu.sh"), disk,
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if no_reboot:
             args.append("-no-reboot")
         env = dict(os.environ, TG_FWD_NTSKE=str(PORTS["ntske"]), TG_FWD_NTP=str(PORTS["ntp"]),
-                   TG_FWD_CONSOLE=str(PORTS["console"]))
+                   TG_FWD_CONSOLE=str(PORTS["console"]), **(env or {}))
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=env)
