@@ -24,3 +24,16 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# host_program_grants: service-file lines (tg-supervise(8)) that let a
+# Landlock-confined service run the host's dynamically linked programs
+# (sh, sleep, python3): execute them and the loader, read their libraries
+# (all under /usr, or also /bin and /lib without a merged /usr).
+host_program_grants() {
+	local d
+	echo "exec /usr"
+	for d in /bin /lib /lib64; do
+		[ -d "$d" ] && [ ! -L "$d" ] && echo "exec $d"
+	done
+	echo "read /etc/ld.so.cache"
+}

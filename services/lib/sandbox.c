@@ -18,16 +18,7 @@
 #include "caps.h"
 #include "log.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-#define TG_SANITIZER_RUNTIME 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
-#define TG_SANITIZER_RUNTIME 1
-#endif
-#endif
-#ifndef TG_SANITIZER_RUNTIME
-#define TG_SANITIZER_RUNTIME 0
-#endif
+#include "sanitizer.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "fileio.h"
 
 #define OFF_MAGIC       0
 #define OFF_VERSION     4
@@ -192,28 +193,11 @@ int tg_timestatus_decode(const uint8_t *buf, size_t len, struct tg_timestatus *s
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int tg_timestatus_write(const char *path, const struct tg_timestatus *st)
 {
 	uint8_t rec[TG_TIMESTATUS_WIRE_SIZE];
-	char tmp[4096], dir[4096];
-	const char *slash;
-	int fd, dfd, saved;
-	size_t dlen;
+	char tmp[4096];
+	int fd, saved;
 
 	/* the temporary file sits next to path, so rename(2) is atomic */
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
@@ -225,7 +209,7 @@ int tg_timestatus_write(const char *path, const struct tg_timestatus *st)
 	if (fd < 0)
 		return -1;
 	/* readers run as other users (ntsd, console): the record is not secret */
-	if (fchmod(fd, 0644) < 0 || write_all(fd, rec, sizeof(rec)) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, 0644) < 0 || tg_write_all(fd, rec, sizeof(rec)) < 0 || fsync(fd) < 0)
 		goto fail_fd;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -235,24 +219,9 @@ int tg_timestatus_write(const char *path, const struct tg_timestatus *st)
 	if (rename(tmp, path) < 0)
 		goto fail_fd;
 
-	/* make the rename itself durable (on tmpfs this is a no-op) */
-	slash = strrchr(path, '/');
-	dlen = slash ? (size_t)(slash - path) : 0;
-	if (dlen == 0 && slash)
-		dlen = 1; /* "/status" */
-	if (dlen < sizeof(dir)) {
-		if (dlen) {
-			memcpy(dir, path, dlen);
-			dir[dlen] = '\0';
-		} else {
-			strcpy(dir, ".");
-		}
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
+	/* make the rename itself durable (on tmpfs this is a no-op); the
+	 * record is in place already, so a failure here is not reported */
+	(void)tg_fsync_parent(path);
 	return 0;
 
 fail_fd:

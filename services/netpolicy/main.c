@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "log.h"
 
 #define DEFAULT_POLICY "/etc/timegate/network.policy"
@@ -79,21 +80,6 @@ static size_t read_file(const char *path)
 	return total;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* An output file: written to tmp beside path, then renamed over it. */
 struct output {
@@ -128,7 +114,7 @@ static int write_tmp(struct output *o)
 	if (fd < 0)
 		return -1;
 	o->have_tmp = 1;
-	if (fchmod(fd, 0644) < 0 || write_all(fd, o->data, o->len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || tg_write_all(fd, o->data, o->len) < 0 || fsync(fd) < 0) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -140,24 +126,8 @@ static int write_tmp(struct output *o)
 /* fsync the folder holding path, so the rename is on disk */
 static void sync_dir(const char *path)
 {
-	char dir[PATH_MAX];
-	char *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fsync(fd) < 0 && errno != EINVAL)
-		tg_warn("%s: fsync of the folder: %s", dir, strerror(errno));
-	close(fd);
+	if (tg_fsync_parent(path) < 0)
+		tg_warn("%s: fsync of its folder: %s", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -254,7 +224,7 @@ int main(int argc, char **argv)
 	/* stdout first (IPv4 then IPv6), then the files: all temporaries, then the renames */
 	for (f = 0; f < 2; f++)
 		if (out_path[f] && strcmp(out_path[f], "-") == 0 &&
-		    write_all(STDOUT_FILENO, out_buf[f], (size_t)len[f]) < 0)
+		    tg_write_all(STDOUT_FILENO, out_buf[f], (size_t)len[f]) < 0)
 			tg_fatal("writing the IPv%d rules to stdout", f ? 6 : 4);
 	memset(outs, 0, sizeof(outs));
 	for (f = 0; f < 2; f++) {

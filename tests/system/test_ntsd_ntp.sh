@@ -51,13 +51,8 @@ gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/nu
 cat >"$T/ntp.py" <<'EOF'
 import os, random, socket, struct, sys, time, zlib
 
-def record(state, stratum, refid, leap):
-    mono = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-    real = time.time_ns()
-    body = struct.pack("<IHHBBBB4sQQQqQqqqi8x", 0x53544754, 1, 96,
-                       state, leap, stratum, 0, refid.encode().ljust(4, b"\0"),
-                       2000, 50000, 40000, 0, 100, 0, real, mono, 37)
-    return body + struct.pack("<I", zlib.crc32(body))
+sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
+from tgtest import record, unix_dump  # noqa: E402
 
 def request(version=4, mode=3):
     tx = random.getrandbits(64)

@@ -122,13 +122,8 @@ inject() {
 cat >"$T/tg.py" <<'EOF'
 import ctypes, os, random, shlex, socket, struct, sys, time, zlib
 
-def record(state, stratum, refid, leap):
-    mono = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-    real = time.time_ns()
-    body = struct.pack("<IHHBBBB4sQQQqQqqqi8x", 0x53544754, 1, 96,
-                       state, leap, stratum, 0, refid.encode().ljust(4, b"\0"),
-                       2000, 50000, 40000, 0, 100, 0, real, mono, 37)
-    return body + struct.pack("<I", zlib.crc32(body))
+sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
+from tgtest import record, unix_dump  # noqa: E402
 
 def freeport(kind, fam):
     s = socket.socket(fam, kind)
@@ -192,16 +187,7 @@ elif cmd == "query":    # ADDR PORT: one NTPv4 client request; "ok stratum=N" or
     print("ok stratum=%d" % d[1] if ok else "bad reply")
     sys.exit(0 if ok else 1)
 elif cmd == "status":   # SOCKET: the supervisor's status.sock dump
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(sys.argv[2])
-    data = b""
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        data += c
-    sys.stdout.write(data.decode("utf-8", "replace"))
+    sys.stdout.write(unix_dump(sys.argv[2], 5))
 elif cmd == "probe":    # USER: a non-dumpable sleeper running as USER (like a sandboxed role)
     import pwd
     pw = pwd.getpwnam(sys.argv[2])

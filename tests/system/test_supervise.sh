@@ -27,17 +27,8 @@ id nobody >/dev/null 2>&1 || t_skip_all "needs the user nobody"
 chmod 755 "$T" # services running as nobody read their scripts and flag files here
 
 # Every service is confined by Landlock to its program and the paths its
-# file grants.  These services are the host's dynamically linked programs
-# (sh, sleep, python3): they need to execute the programs they run and the
-# dynamic loader, read their libraries (all under /usr, or also /lib and
-# /bin without a merged /usr), and the scripts in $T.
-FS_LINES="exec /usr"
-for d in /bin /lib /lib64; do
-	[ -d "$d" ] && [ ! -L "$d" ] && FS_LINES="$FS_LINES
-exec $d"
-done
-FS_LINES="$FS_LINES
-read /etc/ld.so.cache
+# file grants: the host's programs (tests/lib.sh) and the scripts in $T.
+FS_LINES="$(host_program_grants)
 read $(cd "$T" && pwd -P)"
 SV_PIDS=()
 cleanup() {
@@ -54,19 +45,12 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- helpers
 
 cat >"$T/client.py" <<'EOF'
-import socket, sys, time
+import os, socket, sys, time
+sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
+from tgtest import unix_dump  # noqa: E402
 mode = sys.argv[1]
 if mode == "unix":
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sys.argv[2])
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    sys.stdout.write(data.decode("utf-8", "replace"))
+    sys.stdout.write(unix_dump(sys.argv[2]))
 elif mode == "slowlog":
     # connect, take nothing for a while, then count what is left to read
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -66,14 +66,8 @@ show() { sed 's/^/    /' "$1" >&2; }
 cat >"$T/ntp.py" <<'EOF'
 import os, random, socket, struct, sys, time, zlib
 
-def record(state, stratum, refid, leap):
-    # lib/timestatus.c's layout, as tests/system/test_ntsd_ntp.sh writes it
-    mono = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-    real = time.time_ns()
-    body = struct.pack("<IHHBBBB4sQQQqQqqqi8x", 0x53544754, 1, 96,
-                       state, leap, stratum, 0, refid.encode().ljust(4, b"\0"),
-                       2000, 50000, 40000, 0, 100, 0, real, mono, 37)
-    return body + struct.pack("<I", zlib.crc32(body))
+sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
+from tgtest import record, unix_dump  # noqa: E402
 
 cmd = sys.argv[1]
 if cmd == "freeport":
@@ -124,16 +118,7 @@ elif cmd == "nolandlock":   # ERRNO PROG ARGS...: exec PROG where landlock_creat
         sys.exit("seccomp: errno %d" % ctypes.get_errno())
     os.execv(argv[0], argv)
 elif cmd == "status":   # SOCKET: status.sock's dump
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sys.argv[2])
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    sys.stdout.write(data.decode())
+    sys.stdout.write(unix_dump(sys.argv[2]))
 EOF
 py() { "$PY" "$T/ntp.py" "$@"; }
 has_status() { py status "$1/status.sock" 2>/dev/null | grep -Eq "$2"; }

@@ -9,13 +9,7 @@ cd "$T"
 # the service (sh running sleep, both dynamically linked) is confined by
 # Landlock to what its file grants: its script, the programs, the loader
 # and libraries (under /usr, or also /bin and /lib without a merged /usr)
-FS_LINES="exec /usr"
-for d in /bin /lib /lib64; do
-	[ -d "$d" ] && [ ! -L "$d" ] && FS_LINES="$FS_LINES
-exec $d"
-done
-FS_LINES="$FS_LINES
-read /etc/ld.so.cache"
+FS_LINES=$(host_program_grants)
 
 # reader: one line per keepalive byte, "seconds-since-start"
 start_reader() { # FIFO LOG

@@ -1,0 +1,19 @@
+/*
+ * fileio.h - the two steps every atomic file replacement needs.
+ *
+ * Writers put a record in a temporary file beside its path, fsync it,
+ * rename(2) it over the path, then fsync the folder so the rename itself
+ * is durable (lib/timestatus.c, tg-netpolicy).
+ */
+#ifndef TG_FILEIO_H
+#define TG_FILEIO_H
+
+#include <stddef.h>
+
+/* write(2) all n bytes, retrying on EINTR and short writes; 0 or -1 (errno) */
+int tg_write_all(int fd, const void *buf, size_t n);
+
+/* fsync the folder holding path ("." for a bare name); 0 or -1 (errno) */
+int tg_fsync_parent(const char *path);
+
+#endif
