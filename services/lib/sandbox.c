@@ -58,7 +58,6 @@ static char sc_names[NAMES_NR][NAME_LEN];
 static int sc_names_ready;
 static char sc_role[ROLE_LEN];
 
-
 /* ---- syscall names (filled once, read by the signal handler) ---- */
 
 static void names_init(void)
@@ -275,7 +274,7 @@ int tg_sandbox_set_user(const char *user, uint64_t keep_caps, char *err, size_t 
 
 	if (tg_sandbox_lookup_user(user, &uid, &gid) < 0) {
 		tg_seterr(err, errlen, "unknown user '%s' (not in %s)", user ? user : "(null)",
-		       PASSWD_PATH);
+		          PASSWD_PATH);
 		return -1;
 	}
 	return set_ids(uid, gid, keep_caps, err, errlen);
@@ -327,7 +326,8 @@ static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 		if (r < 0 && errno == EINVAL)
 			break; /* beyond the kernel's last cap (fallback value too high) */
 		if (r < 0) {
-			tg_seterr(err, errlen, "prctl(PR_CAPBSET_READ, %d): %s", cap, strerror(errno));
+			tg_seterr(err, errlen, "prctl(PR_CAPBSET_READ, %d): %s", cap,
+			          strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -343,7 +343,8 @@ static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 			 */
 			if (errno == EPERM && (held_caps() & ~keep) == 0)
 				return 0;
-			tg_seterr(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap, strerror(errno));
+			tg_seterr(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap,
+			          strerror(errno));
 			return -1;
 		}
 	}
@@ -365,7 +366,7 @@ static int set_caps(uint64_t keep, uint64_t inheritable, char *err, size_t errle
 	data[1].inheritable = (uint32_t)(inheritable >> 32);
 	if (syscall(SYS_capset, &hdr, data) < 0) {
 		tg_seterr(err, errlen, "capset(0x%llx): %s", (unsigned long long)keep,
-		       strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -386,7 +387,7 @@ static int set_ambient(uint64_t raise, int last, char *err, size_t errlen)
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
 			tg_seterr(err, errlen, "prctl(PR_CAP_AMBIENT_RAISE, %d): %s", cap,
-			       strerror(errno));
+			          strerror(errno));
 			return -1;
 		}
 	}
@@ -452,14 +453,14 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 		const struct tg_syscall_rule *r = &rules[i];
 
 		if (seccomp_syscall_resolve_name(r->name) == __NR_SCMP_ERROR) {
-			tg_seterr(err, errlen, "seccomp: unknown syscall '%.64s' (rule %zu)", r->name,
-			       i);
+			tg_seterr(err, errlen, "seccomp: unknown syscall '%.64s' (rule %zu)",
+			          r->name, i);
 			return -1;
 		}
 		if (r->nargs > 3) {
 			tg_seterr(err, errlen,
-			       "seccomp: rule '%s': %u argument conditions (at most 3)", r->name,
-			       r->nargs);
+			          "seccomp: rule '%s': %u argument conditions (at most 3)", r->name,
+			          r->nargs);
 			return -1;
 		}
 		for (j = 0; j < r->nargs; j++) {
@@ -467,23 +468,24 @@ int tg_sandbox_check_table(const struct tg_syscall_rule *rules, char *err, size_
 
 			if (a->arg > 5) {
 				tg_seterr(err, errlen,
-				       "seccomp: rule '%s': argument index %u (expected 0 to 5)",
-				       r->name, a->arg);
+				          "seccomp: rule '%s': argument index %u (expected 0 to 5)",
+				          r->name, a->arg);
 				return -1;
 			}
 			if (a->op < TG_CMP_EQ || a->op > TG_CMP_MASKED_EQ) {
-				tg_seterr(err, errlen,
-				       "seccomp: rule '%s': comparison %u (expected enum tg_cmp, "
-				       "%d to %d)",
-				       r->name, a->op, TG_CMP_EQ, TG_CMP_MASKED_EQ);
+				tg_seterr(
+				    err, errlen,
+				    "seccomp: rule '%s': comparison %u (expected enum tg_cmp, "
+				    "%d to %d)",
+				    r->name, a->op, TG_CMP_EQ, TG_CMP_MASKED_EQ);
 				return -1;
 			}
 			for (k = 0; k < j; k++) {
 				/* libseccomp takes one comparison per argument */
 				if (r->args[k].arg == a->arg) {
 					tg_seterr(err, errlen,
-					       "seccomp: rule '%s': argument %u compared twice",
-					       r->name, a->arg);
+					          "seccomp: rule '%s': argument %u compared twice",
+					          r->name, a->arg);
 					return -1;
 				}
 			}
@@ -571,8 +573,8 @@ static int export_bpf(scmp_filter_ctx ctx, char *err, size_t errlen)
 	close(p[0]);
 	if (got == 0 || got > sizeof(bpf_prog) || got % sizeof(bpf_prog[0]) != 0) {
 		tg_seterr(err, errlen,
-		       "seccomp: exported filter of %zu bytes (at most %zu instructions)", got,
-		       (size_t)BPF_MAXINSNS);
+		          "seccomp: exported filter of %zu bytes (at most %zu instructions)", got,
+		          (size_t)BPF_MAXINSNS);
 		return -1;
 	}
 	bpf_len = got / sizeof(bpf_prog[0]);
@@ -688,9 +690,9 @@ static int load_filter(const struct tg_syscall_rule *rules, char *err, size_t er
 	 * filter: the SIGSYS line names what is missing.
 	 */
 	{
-		static const char *const sanitizer[] = {"mmap", "munmap", "madvise", "mprotect",
-							"sigaltstack", "gettid", "getpid",
-							"sched_yield", "futex"};
+		static const char *const sanitizer[] = {"mmap",     "munmap",      "madvise",
+		                                        "mprotect", "sigaltstack", "gettid",
+		                                        "getpid",   "sched_yield", "futex"};
 		size_t i;
 
 		for (i = 0; i < sizeof(sanitizer) / sizeof(sanitizer[0]); i++)
@@ -751,7 +753,7 @@ static int set_limit(int res, const char *name, uint64_t v, char *err, size_t er
 	rl.rlim_cur = rl.rlim_max = (rlim_t)v;
 	if (setrlimit(res, &rl) < 0) {
 		tg_seterr(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)v,
-		       strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	return 0;
