@@ -595,36 +595,46 @@ int __lsan_is_turned_off(void)
 }
 #endif
 
+void tg_sc_table_init(struct tg_syscall_table *tb, struct tg_syscall_rule *rules, size_t cap)
+{
+	tb->rules = rules;
+	tb->cap = cap;
+	tb->n = 0;
+	tb->full = 0;
+	if (cap > 0)
+		rules[0] = (struct tg_syscall_rule)TG_SC_END;
+}
+
+void tg_sc_add(struct tg_syscall_table *tb, struct tg_syscall_rule rule)
+{
+	if (tb->n + 1 >= tb->cap) {
+		tb->full = 1;
+		return;
+	}
+	tb->rules[tb->n++] = rule;
+	tb->rules[tb->n] = (struct tg_syscall_rule)TG_SC_END;
+}
+
 size_t tg_sandbox_base_syscalls(struct tg_syscall_rule *t, size_t cap, uint64_t own_pid)
 {
-	size_t n = 0;
+	struct tg_syscall_table tb;
 
-#define ADD(rule)                                                                                  \
-	do {                                                                                       \
-		const struct tg_syscall_rule r_ = rule;                                            \
-		if (n + 1 < cap)                                                                   \
-			t[n++] = r_;                                                               \
-	} while (0)
-
-	if (cap == 0)
-		return 0;
+	tg_sc_table_init(&tb, t, cap);
 	/* always allowed: leaving, logging, returning from handlers */
-	ADD(TG_SC("exit"));
-	ADD(TG_SC("exit_group"));
-	ADD(TG_SC("write"));
-	ADD(TG_SC("writev"));
-	ADD(TG_SC("rt_sigreturn"));
+	TG_SC_ADD(&tb, TG_SC("exit"));
+	TG_SC_ADD(&tb, TG_SC("exit_group"));
+	TG_SC_ADD(&tb, TG_SC("write"));
+	TG_SC_ADD(&tb, TG_SC("writev"));
+	TG_SC_ADD(&tb, TG_SC("rt_sigreturn"));
 	/*
 	 * the kernel resumes a poll interrupted by SIGSTOP/SIGCONT (or a
 	 * debugger) through restart_syscall: without it, stopping and
 	 * continuing a confined process kills it
 	 */
-	ADD(TG_SC("restart_syscall"));
+	TG_SC_ADD(&tb, TG_SC("restart_syscall"));
 	/* the violation handler's kill: to ourselves, SIGSYS only */
-	ADD(TG_SC2("kill", 0, TG_CMP_EQ, own_pid, 1, TG_CMP_EQ, SIGSYS));
-#undef ADD
-	t[n] = (struct tg_syscall_rule)TG_SC_END;
-	return n;
+	TG_SC_ADD(&tb, TG_SC2("kill", 0, TG_CMP_EQ, own_pid, 1, TG_CMP_EQ, SIGSYS));
+	return tb.n;
 }
 
 /* Add every rule of a checked table to ctx. */

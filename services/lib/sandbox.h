@@ -71,6 +71,26 @@ struct tg_syscall_rule {
 #define TG_SC_END { .name = NULL }
 
 /*
+ * A table built at run time (rules that name descriptors or pids):
+ *     struct tg_syscall_rule rules[32];
+ *     struct tg_syscall_table tb;
+ *     tg_sc_table_init(&tb, rules, 32);
+ *     TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, fd));
+ *     if (tb.full) ... a rule was left out: do not load the table
+ * rules[] is kept terminated by TG_SC_END after every add; a rule that
+ * does not fit (cap counts the end marker) sets full and is dropped.
+ */
+struct tg_syscall_table {
+	struct tg_syscall_rule *rules;
+	size_t cap; /* entries of rules[], the end marker included */
+	size_t n;   /* rules added */
+	int full;   /* a rule did not fit */
+};
+void tg_sc_table_init(struct tg_syscall_table *tb, struct tg_syscall_rule *rules, size_t cap);
+void tg_sc_add(struct tg_syscall_table *tb, struct tg_syscall_rule rule);
+#define TG_SC_ADD(tb, rule) tg_sc_add((tb), (struct tg_syscall_rule)rule)
+
+/*
  * The syscalls every role needs whatever it does: exit, exit_group,
  * write and writev (logging), rt_sigreturn, restart_syscall (resuming a
  * poll after SIGSTOP/SIGCONT), and the restricted kill used

@@ -448,35 +448,30 @@ static void status_tick(struct tg_loop *l, void *arg)
  */
 static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ipc_fd, pid_t ntp_pid)
 {
-	size_t n = 0;
+	struct tg_syscall_table tb;
 
-#define ADD(rule)                                                                                  \
-	do {                                                                                       \
-		const struct tg_syscall_rule r_ = rule;                                            \
-		if (n + 1 < cap)                                                                   \
-			t[n++] = r_;                                                               \
-	} while (0)
-
+	tg_sc_table_init(&tb, t, cap);
 	/* status file: read-only opens only (no create, truncate, append, O_TMPFILE) */
-	ADD(TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
-	                  O_RDONLY));
-	ADD(TG_SC("read")); /* the status file and the loop's signal pipe */
-	ADD(TG_SC("close"));
+	TG_SC_ADD(&tb,
+	          TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
+	                        O_RDONLY));
+	TG_SC_ADD(&tb, TG_SC("read")); /* the status file and the loop's signal pipe */
+	TG_SC_ADD(&tb, TG_SC("close"));
 	/* IPC with the ntp role */
-	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
-	ADD(TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
+	TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
+	TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
 	/* reap the ntp role, and only it */
-	ADD(TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)ntp_pid));
+	TG_SC_ADD(&tb, TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)ntp_pid));
 	/* event loop: poll (x86_64) or ppoll (aarch64, and glibc everywhere) */
 #ifdef SYS_poll
-	ADD(TG_SC("poll"));
+	TG_SC_ADD(&tb, TG_SC("poll"));
 #endif
-	ADD(TG_SC("ppoll"));
+	TG_SC_ADD(&tb, TG_SC("ppoll"));
 	/* clock: the vDSO normally answers; the syscall is its fallback */
-	ADD(TG_SC("clock_gettime"));
-
-#undef ADD
-	t[n] = (struct tg_syscall_rule)TG_SC_END;
+	TG_SC_ADD(&tb, TG_SC("clock_gettime"));
+	/* a rule left out would kill the role at its first use of it: not here */
+	if (tb.full)
+		tg_fatalx(TG_EXIT_SYS, "main role: seccomp table too small (%zu rules)", cap);
 }
 
 /* main's sandbox: entered below, printed by -S (the same function builds both) */

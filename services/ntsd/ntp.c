@@ -504,40 +504,29 @@ static void summary_cb(struct tg_loop *l, void *arg)
 static void ntp_syscalls(struct tg_syscall_rule *t, size_t cap, const int *udp_fds, int n_udp,
                          int ipc_fd)
 {
-	size_t n = 0;
-	int i, full = 0;
+	struct tg_syscall_table tb;
+	int i;
 
-#define ADD(rule)                                                                                  \
-	do {                                                                                       \
-		const struct tg_syscall_rule r_ = rule;                                            \
-		if (n + 1 < cap)                                                                   \
-			t[n++] = r_;                                                               \
-		else                                                                               \
-			full = 1;                                                                  \
-	} while (0)
-
+	tg_sc_table_init(&tb, t, cap);
 	/* each NTP socket: requests in batches, one reply each (with pktinfo) */
 	for (i = 0; i < n_udp; i++) {
-		ADD(TG_SC1("recvmmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
-		ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
+		TG_SC_ADD(&tb, TG_SC1("recvmmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
+		TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)udp_fds[i]));
 	}
 	/* IPC with main: typed messages; a rejected one may bring a descriptor to close */
-	ADD(TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
-	ADD(TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
-	ADD(TG_SC("close"));
+	TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
+	TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
+	TG_SC_ADD(&tb, TG_SC("close"));
 	/* event loop: poll (x86_64) or ppoll (aarch64, and glibc everywhere) */
 #ifdef SYS_poll
-	ADD(TG_SC("poll"));
+	TG_SC_ADD(&tb, TG_SC("poll"));
 #endif
-	ADD(TG_SC("ppoll"));
+	TG_SC_ADD(&tb, TG_SC("ppoll"));
 	/* clock: the vDSO normally answers; the syscall is its fallback */
-	ADD(TG_SC("clock_gettime"));
-
-#undef ADD
+	TG_SC_ADD(&tb, TG_SC("clock_gettime"));
 	/* a rule left out would kill the role at its first use of it: not here */
-	if (full)
+	if (tb.full)
 		tg_fatalx(TG_EXIT_SYS, "ntp role: seccomp table too small (%zu rules)", cap);
-	t[n] = (struct tg_syscall_rule)TG_SC_END;
 }
 
 /* The role's sandbox: entered below, printed by ntsd -S (main.c). */

@@ -643,6 +643,19 @@ static void test_describe(void)
 	/* too small a table: cut, still terminated */
 	CHECK_EQ_INT(tg_sandbox_base_syscalls(base, 3, 1), 2);
 	CHECK(base[2].name == NULL);
+	{
+		/* the builder says when a rule was left out */
+		struct tg_syscall_table tb;
+
+		tg_sc_table_init(&tb, base, 3);
+		CHECK(base[0].name == NULL);
+		TG_SC_ADD(&tb, TG_SC("read"));
+		TG_SC_ADD(&tb, TG_SC1("close", 0, TG_CMP_EQ, 5));
+		CHECK(!tb.full && tb.n == 2 && base[2].name == NULL);
+		CHECK(base[1].nargs == 1 && base[1].args[0].val == 5);
+		TG_SC_ADD(&tb, TG_SC("ppoll"));
+		CHECK(tb.full && tb.n == 2 && base[2].name == NULL);
+	}
 
 	memset(&sb, 0, sizeof(sb));
 	sb.role = "main";
