@@ -5,8 +5,8 @@
 # as root dropping to the service user ("ntsd", or "nobody" if the host has
 # none), with TG_NOTIFY_FD pointing at a file to see its readiness line.
 #
-# The clock status file is written by a small Python writer in this script
-# (struct + zlib.crc32 over the layout documented in lib/timestatus.c),
+# The clock status file is written by a small Python writer (tgtest.py:
+# struct + zlib.crc32 over the layout documented in lib/timestatus.c),
 # rewritten every second like timed will: an implementation independent
 # of the C encoder, so the reader is checked against the documented
 # format, not against itself.  (The C encoder is checked against the same
@@ -49,10 +49,10 @@ gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/nu
 # ---------------------------------------------------------------- helpers
 
 cat >"$T/ntp.py" <<'EOF'
-import os, random, socket, struct, sys, time, zlib
+import os, random, socket, struct, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
-from tgtest import record, unix_dump  # noqa: E402
+from tgtest import write_status_forever  # noqa: E402
 
 def request(version=4, mode=3):
     tx = random.getrandbits(64)
@@ -83,14 +83,7 @@ if cmd == "freeport":
     s.bind(("127.0.0.1", 0))
     print(s.getsockname()[1])
 elif cmd == "writer":   # PATH STATE STRATUM REFID: rewrite every second, atomically
-    path, state, stratum, refid = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    while True:
-        tmp = path + ".w"
-        with open(tmp, "wb") as f:
-            f.write(record(state, stratum, refid, 0))
-        os.chmod(tmp, 0o644)
-        os.rename(tmp, path)
-        time.sleep(1)
+    write_status_forever(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
 elif cmd == "query":    # PORT VERSION: one client request, the answer as key=value
     port, version = int(sys.argv[2]), int(sys.argv[3])
     s = sock(3)

@@ -120,10 +120,10 @@ inject() {
 # ---------------------------------------------------------------- helpers
 
 cat >"$T/tg.py" <<'EOF'
-import ctypes, os, random, shlex, socket, struct, sys, time, zlib
+import ctypes, os, random, shlex, socket, struct, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
-from tgtest import record, unix_dump  # noqa: E402
+from tgtest import unix_dump, write_status_forever  # noqa: E402
 
 def freeport(kind, fam):
     s = socket.socket(fam, kind)
@@ -161,14 +161,7 @@ def ntp_name(n):  # ntsd's NTP sockets: ntp, ntp6, ntp2, ... (main.c ntp_socket_
 
 cmd = sys.argv[1]
 if cmd == "writer":     # PATH: a LOCKED stratum-1 record, replaced every second (as timed does)
-    path = sys.argv[2]
-    while True:
-        tmp = path + ".w"
-        with open(tmp, "wb") as f:
-            f.write(record(2, 1, "GPS", 0))
-        os.chmod(tmp, 0o644)
-        os.rename(tmp, path)
-        time.sleep(1)
+    write_status_forever(sys.argv[2])
 elif cmd == "query":    # ADDR PORT: one NTPv4 client request; "ok stratum=N" or why not
     addr, port = sys.argv[2], int(sys.argv[3])
     s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)

@@ -64,10 +64,10 @@ in_log() { grep -qF -- "$2" "$1"; }
 show() { sed 's/^/    /' "$1" >&2; }
 
 cat >"$T/ntp.py" <<'EOF'
-import os, random, socket, struct, sys, time, zlib
+import os, random, socket, struct, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "system"))
-from tgtest import record, unix_dump  # noqa: E402
+from tgtest import unix_dump, write_status_forever  # noqa: E402
 
 cmd = sys.argv[1]
 if cmd == "freeport":
@@ -75,14 +75,7 @@ if cmd == "freeport":
     s.bind(("127.0.0.1", 0))
     print(s.getsockname()[1])
 elif cmd == "writer":   # PATH: a LOCKED stratum 1 "GPS" record, rewritten every second
-    path = sys.argv[2]
-    while True:
-        tmp = path + ".w"
-        with open(tmp, "wb") as f:
-            f.write(record(2, 1, "GPS", 0))
-        os.chmod(tmp, 0o644)
-        os.rename(tmp, path)
-        time.sleep(1)
+    write_status_forever(sys.argv[2])
 elif cmd == "query":    # PORT: one v4 client request -> "li=.. stratum=.. refid=.."
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
