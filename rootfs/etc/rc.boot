@@ -35,7 +35,8 @@ done < /etc/timegate/dirs
 hostname -F /etc/hostname
 ip link set lo up
 
-# Firewall before any network interface comes up (policy/, tg-firewall(8)):
+# Firewall before any network interface comes up (tg-firewall(8),
+# policy/README.md in the source):
 # deny by default, IPv4 and IPv6.  If it does not load, the interfaces stay
 # down: the box is unreachable rather than open.
 if tg-firewall apply --fallback; then

@@ -71,8 +71,7 @@ try:
     m = boot(fresh_disk(), "qemu")
     try:
         try:
-            t_fw, _ = m.wait(r"tg-firewall: rules loaded \(IPv4 and IPv6\)", BOOT_TIMEOUT,
-                             fail=BOOT_FAILED)
+            m.wait(r"tg-firewall: rules loaded \(IPv4 and IPv6\)", BOOT_TIMEOUT, fail=BOOT_FAILED)
             m.wait(r"rc\.boot: early boot done", 60, fail=BOOT_FAILED)
             m.wait(r"all services ready", BOOT_TIMEOUT, fail=BOOT_FAILED)
             ok("early boot loads the firewall (IPv4 and IPv6) before the interfaces come up")
