@@ -1,0 +1,65 @@
+/*
+ * aessiv.h - AES-SIV-CMAC (RFC 5297) as the NTS AEAD algorithms
+ * AEAD_AES_SIV_CMAC_256 (IANA 15, 32-byte key), _384 (16, 48-byte key)
+ * and _512 (17, 64-byte key), on BearSSL's AES (AES-NI where the CPU has
+ * it, else the constant-time bitsliced code).
+ *
+ * One associated-data string and one nonce, as RFC 8915 uses it (S2V
+ * over AD, then nonce, then plaintext; RFC 5297 2.4).  The output is the
+ * 16-byte synthetic IV followed by the ciphertext (RFC 5297 2.6), so a
+ * sealed message is 16 bytes longer than its plaintext.  Tag check in
+ * constant time; on a failed open the plaintext buffer is wiped.  No
+ * allocation; contexts are wiped by tg_siv_wipe().
+ */
+#ifndef TG_AESSIV_H
+#define TG_AESSIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TG_SIV_AEAD_256 15
+#define TG_SIV_AEAD_384 16
+#define TG_SIV_AEAD_512 17
+#define TG_SIV_TAG_LEN  16
+#define TG_SIV_KEY_MAX  64
+
+/* Key length in bytes for an AEAD id (32, 48, 64), 0 if not one of ours. */
+size_t tg_siv_key_len(uint16_t aead);
+
+/* A keyed context (both halves of the key expanded). */
+struct tg_siv {
+	uint8_t k1[32], k2[32]; /* MAC key, CTR key (16, 24 or 32 bytes used) */
+	size_t klen;            /* bytes of each half */
+	int ok;
+};
+
+/* Key with key[0..key_len): 0, or -1 when key_len is not 32, 48 or 64. */
+int tg_siv_init(struct tg_siv *s, const uint8_t *key, size_t key_len);
+
+/*
+ * Seal pt[0..pt_len) with the nonce and associated data (either may be
+ * empty: len 0, pointer may be NULL; an empty nonce is left out of S2V,
+ * RFC 5297 3), into out[0..pt_len + 16).  out may equal pt + 16 only if
+ * the caller moves pt first; out and pt must not overlap otherwise.
+ * Returns pt_len + 16, or 0 when cap is too small.
+ */
+size_t tg_siv_seal(const struct tg_siv *s, const uint8_t *nonce, size_t nonce_len,
+                   const uint8_t *ad, size_t ad_len, const uint8_t *pt, size_t pt_len,
+                   uint8_t *out, size_t cap);
+
+/*
+ * Open ct[0..ct_len) (tag first) into pt (capacity cap >= ct_len - 16).
+ * Returns the plaintext length, or -1 (too short, no room, or the tag
+ * does not match: then pt holds zeros).
+ */
+long tg_siv_open(const struct tg_siv *s, const uint8_t *nonce, size_t nonce_len,
+                 const uint8_t *ad, size_t ad_len, const uint8_t *ct, size_t ct_len,
+                 uint8_t *pt, size_t cap);
+
+/* RFC 5297's generic S2V over n strings, for the known-answer tests (n <= 8). */
+void tg_siv_s2v(const struct tg_siv *s, const uint8_t *const *str, const size_t *len, size_t n,
+                uint8_t v[16]);
+
+void tg_siv_wipe(struct tg_siv *s);
+
+#endif

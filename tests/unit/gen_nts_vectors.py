@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Independent NTS (RFC 8915) packets for tests/unit/test_nts.c: one client
+request and the server's response, built here with struct and pyca/
+cryptography's AESSIV (OpenSSL), not with services/lib/nts.c.
+
+    /usr/bin/python3 tests/unit/gen_nts_vectors.py > tests/unit/nts_vectors.h
+
+AESSIV(key).encrypt(pt, [ad, nonce]) returns V || C, RFC 5297's order and
+the layout RFC 8915 puts in the authenticator's ciphertext (checked
+against RFC 5297 A.1 below), so no reordering is needed.  OpenSSL's SIV
+refuses an empty plaintext (the client's authenticator), so that one is
+S2V written out here over pyca's AES-CMAC (its output is V alone), checked
+against AESSIV on the non-empty ones.
+
+Request: NTPv4 mode 3 header (all zero but the transmit time), Unique
+Identifier (32 bytes), NTS Cookie (102 bytes, padded to 104), one Cookie
+Placeholder of the same size, NTS Authenticator (16-byte nonce, empty
+plaintext, AD = everything before the field).
+Response: the header lib/ntp.c's tg_ntp_build_response writes for the
+server values below, the Unique Identifier echoed, an NTS Authenticator
+whose plaintext is two NTS Cookie fields (102 and 100 bytes).
+"""
+import hashlib
+import struct
+
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from cryptography.hazmat.primitives.cmac import CMAC
+
+EF_UID, EF_COOKIE, EF_PLACEHOLDER, EF_AUTH = 0x0104, 0x0204, 0x0304, 0x0404
+
+
+def det(label, n):
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha512(b"nts %s/%d" % (label.encode(), i)).digest()
+        i += 1
+    return out[:n]
+
+
+def pad4(b):
+    return b + b"\0" * (-len(b) % 4)
+
+
+def ef(ftype, body):
+    body = pad4(body)
+    return struct.pack(">HH", ftype, 4 + len(body)) + body
+
+
+def cmac(key, msg):
+    c = CMAC(algorithms.AES(key))
+    c.update(msg)
+    return c.finalize()
+
+
+def dbl(d):
+    v = int.from_bytes(d, "big") << 1
+    if v >> 128:
+        v ^= 0x87
+    return (v & ((1 << 128) - 1)).to_bytes(16, "big")
+
+
+def xor(a, b):
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def s2v(key, strings):
+    """RFC 5297 2.4, for an empty plaintext (OpenSSL's SIV refuses one)."""
+    d = cmac(key, b"\0" * 16)
+    for s in strings[:-1]:
+        d = xor(dbl(d), cmac(key, s))
+    last = strings[-1]
+    if len(last) >= 16:
+        t = last[:-16] + xor(last[-16:], d)
+    else:
+        t = xor(dbl(d), last + b"\x80" + b"\0" * (15 - len(last)))
+    return cmac(key, t)
+
+
+def seal(key, nonce, ad, pt):
+    if pt:
+        out = AESSIV(key).encrypt(pt, [ad, nonce])
+        # the hand-written S2V agrees with OpenSSL's on every non-empty case
+        assert out[:16] == s2v(key[:len(key) // 2], [ad, nonce, pt])
+        return out
+    return s2v(key[:len(key) // 2], [ad, nonce, pt])
+
+
+def auth(key, nonce, ad, pt):
+    ct = seal(key, nonce, ad, pt)
+    assert len(ct) == len(pt) + 16
+    body = struct.pack(">HH", len(nonce), len(ct)) + pad4(nonce) + pad4(ct)
+    return ef(EF_AUTH, body)
+
+
+def selfcheck():
+    h = bytes.fromhex
+    k = h("fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff")
+    out = AESSIV(k).encrypt(h("112233445566778899aabbccddee"),
+                            [h("101112131415161718191a1b1c1d1e1f2021222324252627")])
+    assert out.hex() == "85632d07c6e8f37f950acd320a2ecc9340c02b9690c4dc04daef7f6afe5c"
+
+
+C2S = det("c2s", 32)
+S2C = det("s2c", 32)
+UID = det("uid", 32)
+COOKIE = det("cookie", 102)
+NONCE_REQ = det("nonce req", 16)
+NONCE_RESP = det("nonce resp", 16)
+NEW_COOKIES = [det("new cookie 0", 102), det("new cookie 1", 100)]
+TX = 0xE9A1B2C3D4E5F607
+# server side (struct tg_ntp_server_info and the receive/transmit times)
+LEAP, STRATUM, PRECISION = 0, 1, -20
+ROOT_DELAY, ROOT_DISP, REFID = 0x00000010, 0x00000020, b"GPS\0"
+REF_TS, RX_TS, TX_TS = 0xE9A1B2C000000000, 0xE9A1B2C3D5000000, 0xE9A1B2C3D6000000
+
+
+def request():
+    hdr = bytearray(48)
+    hdr[0] = 4 << 3 | 3
+    struct.pack_into(">Q", hdr, 40, TX)
+    pkt = bytes(hdr) + ef(EF_UID, UID) + ef(EF_COOKIE, COOKIE) + \
+        ef(EF_PLACEHOLDER, b"\0" * len(COOKIE))
+    return pkt + auth(C2S, NONCE_REQ, pkt, b"")
+
+
+def response(req):
+    hdr = struct.pack(">BBbbII4sQQQQ", LEAP << 6 | 4 << 3 | 4, STRATUM, req[2],
+                      PRECISION, ROOT_DELAY, ROOT_DISP, REFID, REF_TS,
+                      struct.unpack_from(">Q", req, 40)[0], RX_TS, TX_TS)
+    pkt = hdr + ef(EF_UID, UID)
+    pt = b"".join(ef(EF_COOKIE, c) for c in NEW_COOKIES)
+    return pkt + auth(S2C, NONCE_RESP, pkt, pt)
+
+
+def carray(name, b):
+    lines = ["static const uint8_t %s[%d] = {" % (name, len(b))]
+    for i in range(0, len(b), 12):
+        lines.append("\t" + ", ".join("0x%02x" % x for x in b[i:i + 12]) + ",")
+    lines.append("};")
+    return "\n".join(lines)
+
+
+def main():
+    selfcheck()
+    req = request()
+    resp = response(req)
+    assert len(resp) <= len(req)
+    print("/* Generated by tests/unit/gen_nts_vectors.py; do not edit. */")
+    print("#define NV_TX 0x%016xull" % TX)
+    print("#define NV_REF_TS 0x%016xull" % REF_TS)
+    print("#define NV_RX_TS 0x%016xull" % RX_TS)
+    print("#define NV_TX_TS 0x%016xull" % TX_TS)
+    print("#define NV_LEAP %d\n#define NV_STRATUM %d\n#define NV_PRECISION %d" %
+          (LEAP, STRATUM, PRECISION))
+    print("#define NV_ROOT_DELAY 0x%08x\n#define NV_ROOT_DISP 0x%08x" % (ROOT_DELAY, ROOT_DISP))
+    print("#define NV_REFID \"GPS\"")
+    for name, val in (("nv_c2s", C2S), ("nv_s2c", S2C), ("nv_uid", UID), ("nv_cookie", COOKIE),
+                      ("nv_nonce_req", NONCE_REQ), ("nv_nonce_resp", NONCE_RESP),
+                      ("nv_new_cookie0", NEW_COOKIES[0]), ("nv_new_cookie1", NEW_COOKIES[1]),
+                      ("nv_request", req), ("nv_response", resp)):
+        print(carray(name, val))
+
+
+if __name__ == "__main__":
+    main()
