@@ -72,6 +72,21 @@ install_packages() {
 		die "apt-get could not install: ${missing[*]}"
 }
 
+# Test peers that cannot be installed beside the others: NTPsec's package
+# conflicts with chrony's (both provide time-daemon), so its .deb is
+# downloaded from the host's apt sources and unpacked into $OUT/peers/ntpsec
+# (its libraries are the host's: libssl3, libbsd0, libcap2).  Never in the image.
+fetch_test_peers() {
+	local d=$OUT/peers/ntpsec
+	[ -x "$d/usr/sbin/ntpd" ] && return 0
+	install_packages libbsd0 libcap2 libssl3
+	mkdir -p "$OUT/peers/dl" && rm -rf "$d"
+	(cd "$OUT/peers/dl" && rm -f ntpsec_*.deb && { apt-get download -q ntpsec >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null && apt-get download -q ntpsec >/dev/null 2>&1; }; }) ||
+		{ say "WARNING: cannot download ntpsec: its interop test will be skipped"; return 0; }
+	dpkg-deb -x "$OUT/peers/dl"/ntpsec_*.deb "$d" || die "cannot unpack ntpsec"
+}
+
 # ---------------------------------------------------------------- pinned inputs
 
 APT_DIR=$CACHE/apt
@@ -407,6 +422,7 @@ cmd_run() {
 
 cmd_test() {
 	install_packages $PKGS_BUILD $PKGS_RUN $PKGS_TEST
+	fetch_test_peers
 	fetch_inputs
 	build_deps host
 	build_services host

@@ -47,8 +47,36 @@ service_rows() { # KIND
 	done
 }
 
+# Development NTS certificates (development boards only: BOARD_DEV_PKI=yes):
+# a CA and a P-256 server certificate for localhost and 127.0.0.1, made
+# once with the host's openssl into $TOP/keys/nts-dev (ignored by git,
+# kept across `build.sh clean` so a client's ntstrustedcerts stays valid).
+# A real site installs its own certificate on the device.
+DEV_PKI=$TOP/keys/nts-dev
+NTSD_UID=101 # services/ntsd/image.conf: user ntsd 101
+dev_pki() {
+	[ -s "$DEV_PKI/ca.pem" ] && [ -s "$DEV_PKI/server.pem" ] && [ -s "$DEV_PKI/server.key" ] && return 0
+	say "making development NTS certificates in $DEV_PKI"
+	mkdir -p "$DEV_PKI"; chmod 755 "$DEV_PKI" # ca.pem must be readable by a client (chrony runs as _chrony)
+	local d=$DEV_PKI
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+		-subj "/O=Timegate development/CN=Timegate development CA" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || die "openssl: development CA"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/O=Timegate development/CN=localhost" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null ||
+		die "openssl: development server key"
+	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=critical,CA:FALSE' \
+		'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >"$d/server.ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+		-days 825 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null || die "openssl: development server certificate"
+	chmod 600 "$d"/*.key
+}
+
 image_inputs_key() {
 	{
+		[ "${BOARD_DEV_PKI:-no}" = yes ] && dev_pki >&2 && cat "$DEV_PKI/server.pem"
+		declare -f dev_pki
 		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps
 		cat "$LOCK"
 		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image policy -type f \
@@ -174,8 +202,18 @@ image_disk() {
 	mkfs.vfat -n TGBOOT -C "$W/boot-script.vfat" 4096 >/dev/null
 	MTOOLS_SKIP_CHECK=1 mcopy -i "$W/boot-script.vfat" "$W/boot.scr" ::boot.scr
 
-	rm -f "$W/data.ext4"
-	mkfs.ext4 -q -F -L data -E root_owner=0:0 "$W/data.ext4" "${BOARD_DATA_MB}M" >/dev/null 2>&1
+	# data partition: empty, except on development boards, which get the
+	# NTS certificate made on this host (dev_pki) so NTS works at once
+	rm -rf "$W/data.ext4" "$W/data"
+	mkdir -p "$W/data"
+	if [ "${BOARD_DEV_PKI:-no}" = yes ]; then
+		dev_pki
+		install -d -m 0700 -o "$NTSD_UID" -g "$NTSD_UID" "$W/data/ntsd" "$W/data/ntsd/tls"
+		install -m 0600 -o "$NTSD_UID" -g "$NTSD_UID" "$DEV_PKI/server.pem" "$W/data/ntsd/tls/cert.pem"
+		install -m 0600 -o "$NTSD_UID" -g "$NTSD_UID" "$DEV_PKI/server.key" "$W/data/ntsd/tls/key.pem"
+	fi
+	mkfs.ext4 -q -F -L data -E root_owner=0:0 -d "$W/data" "$W/data.ext4" "${BOARD_DATA_MB}M" >/dev/null 2>&1 ||
+		die "mkfs.ext4 of the data partition failed"
 
 	local root_size boot_size
 	root_size=$(stat -c %s "$W/root.img"); boot_size=$(stat -c %s "$W/boot.vfat")
@@ -299,6 +337,11 @@ image_run() {
 	          Without a GNSS time source it answers "unsynchronised" (leap 3),
 	          which clients rightly refuse to follow.
 	  NTS-KE  tcp 127.0.0.1:${TG_FWD_NTSKE:-4460}  (guest port 4460)$ke_note
+	          chrony.conf:  server 127.0.0.1 port ${TG_FWD_NTP:-11123} nts ntsport ${TG_FWD_NTSKE:-4460} iburst
+	                        ntstrustedcerts $DEV_PKI/ca.pem
+	          then: chronyc -N authdata   (mode NTS, AEAD 15, cookies)
+	          or:   out/host/services-host/bin/nts-query -c $DEV_PKI/ca.pem -n localhost \\
+	                    -p ${TG_FWD_NTSKE:-4460} -P ${TG_FWD_NTP:-11123} 127.0.0.1
 	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/  (guest port 443, management interface)$console_note
 	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
 

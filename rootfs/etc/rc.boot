@@ -22,7 +22,9 @@ if dev=$(tg-bootctl device data) &&
 	mount -t ext4 -o nodev,nosuid,noexec,noatime "$dev" /data; then
 	:
 else
-	say "WARNING: data partition not mounted; running without persistent state"
+	# services still find their folders (ntsd's key ring, ...), in memory
+	mount -t tmpfs -o nosuid,nodev,noexec,mode=0755,size=4m data /data
+	say "WARNING: data partition not mounted; running without persistent state (tmpfs)"
 fi
 
 # runtime and data folders each service declared (services/*/image.conf)

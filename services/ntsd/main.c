@@ -1,23 +1,29 @@
 /*
  * main.c - ntsd's parent role ("main").
  *
- * Sequence: options and configuration; the NTP sockets (every one the
- * supervisor passes named "ntp", "ntp6", ... (ntp_socket_name) in
- * TG_LISTEN_FDS/TG_LISTEN_NAMES, up to
- * NTSD_NTP_SOCKETS_MAX, e.g. one IPv4 and one IPv6; else the one bound
- * from `listen-ntp`); an IPC pair; fork the ntp role (ntp.c), which owns
- * the sockets from then on.  main then closes them, locks itself down
- * (no network, read-only opens) and, once a second, reads the clock
- * status file and passes it to the ntp role.  When the ntp role reports
- * it is serving, main writes "ready\n" to TG_NOTIFY_FD (if given).
+ * Sequence: options and configuration; the sockets the supervisor
+ * passes in TG_LISTEN_FDS/TG_LISTEN_NAMES (socket_name: "ntp", "ntp6",
+ * ... for NTP, "ntske", "ntske6", ... for NTS-KE, up to 4 each), else
+ * the ones bound from `listen-ntp` / `listen-ke`; the cookie key ring
+ * (keys_init: load, or start, and rotate when due); fork the ntp role
+ * (ntp.c) before the TLS key is read, so it never has it; load the TLS
+ * chain and key and fork the ke role (ke.c), then wipe main's copy of the
+ * key.  Each role owns its sockets from then on.  main closes them, locks
+ * itself down (no network; read-only opens, plus the key ring's
+ * temporary file) and, once a second, reads the clock status file and
+ * passes it to the ntp role; on schedule it rotates the cookie keys,
+ * saves them and sends them to both roles.  When the ntp role and (if it
+ * runs) the ke role report they serve, main writes "ready\n" to
+ * TG_NOTIFY_FD (if given).  Without a usable certificate NTS-KE is off
+ * and NTP (and NTS with cookies issued before) goes on.
  *
- * Lifetime: if the ntp role dies, main exits 111 and the supervisor
- * restarts the service.  On SIGTERM or SIGINT, main closes the IPC
- * socket; the ntp role exits on that EOF; main reaps it and exits 0.
+ * Lifetime: if a role dies, main exits 111 and the supervisor restarts
+ * the service.  On SIGTERM or SIGINT, main closes the IPC sockets; the
+ * roles exit on that EOF; main reaps them and exits 0.
  *
  * Exit codes: 0 stopped by a signal, -n found the configuration
  * valid, or -S printed the sandboxes; 100 usage or configuration error;
- * 111 system call failure or the ntp role died.
+ * 111 system call failure or a role died.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,11 +40,15 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "cookie.h"
+#include "ct.h"
 #include "evloop.h"
 #include "ipc.h"
 #include "log.h"
 #include "ntsd.h"
 #include "ntsd_ipc.h"
+#include "pemfile.h"
+#include "rng.h"
 #include "sandbox.h"
 #include "timestatus.h"
 
@@ -49,9 +59,9 @@
 struct main_role {
 	struct tg_loop loop;
 	struct ntsd_conf conf;
-	pid_t ntp_pid;
-	int ipc_fd;
 	int notify_fd;
+	struct ntsd_keyring ring; /* cookie keys: main owns, rotates, saves them */
+	struct tg_rng rng;
 	/* what was last logged about the status file: -1 nothing, 0 unavailable, 1 ok */
 	int last_ok;
 	uint8_t last_state, last_stratum, last_leap;
@@ -126,11 +136,118 @@ static int key_listen_ntp(void *ctx, int argc, char **argv, char *err, size_t er
 	return 0;
 }
 
+static int key_listen_ke(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint64_t port;
+
+	(void)argc;
+	if (inet_pton(AF_INET, argv[0], &a4) != 1 && inet_pton(AF_INET6, argv[0], &a6) != 1) {
+		snprintf(err, errlen,
+		         "'listen-ke' expects a numeric IPv4 or IPv6 address, got '%.64s'",
+		         argv[0]);
+		return -1;
+	}
+	if (tg_conf_u64(argv[1], 1, 65535, &port, err, errlen) < 0)
+		return -1;
+	if (tg_conf_str(argv[0], c->listen_ke_addr, sizeof(c->listen_ke_addr), err, errlen) < 0)
+		return -1;
+	c->listen_ke_port = (uint16_t)port;
+	c->have_listen_ke = 1;
+	return 0;
+}
+
+/* an absolute path into dst (tls-cert, tls-key, cookie-keys) */
+static int abs_path(const char *key, const char *v, char *dst, size_t cap, char *err, size_t errlen)
+{
+	if (v[0] != '/') {
+		snprintf(err, errlen, "'%s' expects an absolute path, got '%.64s'", key, v);
+		return -1;
+	}
+	return tg_conf_str(v, dst, cap, err, errlen);
+}
+
+static int key_tls_cert(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+
+	(void)argc;
+	return abs_path("tls-cert", argv[0], c->tls_cert, sizeof(c->tls_cert), err, errlen);
+}
+
+static int key_tls_key(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+
+	(void)argc;
+	return abs_path("tls-key", argv[0], c->tls_key, sizeof(c->tls_key), err, errlen);
+}
+
+static int key_cookie_keys(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+
+	(void)argc;
+	return abs_path("cookie-keys", argv[0], c->keys_file, sizeof(c->keys_file), err, errlen);
+}
+
+static int key_cookie_rotate(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+	uint64_t v;
+
+	(void)argc;
+	/* at least 10 s (tests); at most 30 days, so old keys age out in a season */
+	if (tg_conf_u64(argv[0], 10, 30 * 86400, &v, err, errlen) < 0)
+		return -1;
+	c->rotate_s = (uint32_t)v;
+	return 0;
+}
+
+/* the NTPv4 Server record: a DNS name or an address, printable ASCII, no spaces */
+static int key_nts_server(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+	const char *p;
+
+	(void)argc;
+	for (p = argv[0]; *p; p++)
+		if (*p <= ' ' || *p > '~') {
+			snprintf(err, errlen,
+			         "'nts-server' expects a host name or address (printable ASCII), "
+			         "got '%.64s'",
+			         argv[0]);
+			return -1;
+		}
+	return tg_conf_str(argv[0], c->nts_server, sizeof(c->nts_server), err, errlen);
+}
+
+static int key_nts_port(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+	uint64_t v;
+
+	(void)argc;
+	if (tg_conf_u64(argv[0], 1, 65535, &v, err, errlen) < 0)
+		return -1;
+	c->nts_port = (uint16_t)v;
+	return 0;
+}
+
 static const struct tg_conf_key conf_keys[] = {
     {"ntp-plain", 1, 1, 0, key_ntp_plain},
     {"status-file", 1, 1, 0, key_status_file},
     {"user", 1, 1, 0, key_user},
     {"listen-ntp", 2, 2, 0, key_listen_ntp},
+    {"listen-ke", 2, 2, 0, key_listen_ke},
+    {"tls-cert", 1, 1, 0, key_tls_cert},
+    {"tls-key", 1, 1, 0, key_tls_key},
+    {"cookie-keys", 1, 1, 0, key_cookie_keys},
+    {"cookie-rotate", 1, 1, 0, key_cookie_rotate},
+    {"nts-server", 1, 1, 0, key_nts_server},
+    {"nts-port", 1, 1, 0, key_nts_port},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -140,6 +257,10 @@ static void conf_defaults(struct ntsd_conf *c)
 	c->ntp_plain = 1;
 	snprintf(c->status_file, sizeof(c->status_file), "%s", TG_TIMESTATUS_PATH);
 	snprintf(c->user, sizeof(c->user), "%s", NTSD_USER);
+	snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", NTSD_TLS_CERT);
+	snprintf(c->tls_key, sizeof(c->tls_key), "%s", NTSD_TLS_KEY);
+	snprintf(c->keys_file, sizeof(c->keys_file), "%s", NTSD_KEYS_FILE);
+	c->rotate_s = NTSD_ROTATE_S;
 }
 
 /* ------------------------------------------------------------------ sockets */
@@ -161,40 +282,53 @@ static int env_fd(const char *name, const char *s, int min)
 }
 
 /*
- * An NTP socket's name: "ntp", or "ntp" and digits ("ntp6", "ntp2"):
- * tg-supervise wants each listen name once per service file, so the IPv6
- * socket beside the IPv4 one is "ntp6" (as in tg-supervise(8)).
+ * A socket name of ours: prefix, or prefix and digits ("ntp", "ntp6",
+ * "ntske", "ntske6"): tg-supervise wants each listen name once per
+ * service file, so the IPv6 socket beside the IPv4 one gets a digit (as
+ * in tg-supervise(8)).
  */
-static int ntp_socket_name(const char *p, size_t len)
+static int socket_name(const char *p, size_t len, const char *prefix)
 {
-	size_t i;
+	size_t i, n = strlen(prefix);
 
-	if (len < 3 || memcmp(p, "ntp", 3) != 0)
+	if (len < n || memcmp(p, prefix, n) != 0)
 		return 0;
-	for (i = 3; i < len; i++)
+	for (i = n; i < len; i++)
 		if (p[i] < '0' || p[i] > '9')
 			return 0;
 	return 1;
 }
 
+/* add fd to fds[*n] (at most NTSD_*_SOCKETS_MAX = 4), else a fatal error */
+static void take_fd(int fd, int *fds, int *n, int max, const char *what, const char *names)
+{
+	if (*n == max)
+		tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_NAMES='%.64s': more than %d %s sockets", names,
+		          max, what);
+	fds[(*n)++] = fd;
+}
+
 /*
  * Supervisor sockets: TG_LISTEN_FDS=N passes descriptors 3..3+N-1,
  * TG_LISTEN_NAMES names them in order, separated by ':' (as systemd's
- * LISTEN_FDS/LISTEN_FDNAMES).  Stores the NTP ones (ntp_socket_name) in
- * fds[] (at most NTSD_NTP_SOCKETS_MAX, else a fatal error) and returns
- * how many (0: none); descriptors we do not use are closed.
+ * LISTEN_FDS/LISTEN_FDNAMES).  Stores the NTP ones ("ntp", "ntp6", ...)
+ * in ntp[] and the NTS-KE ones ("ntske", "ntske6", ...) in ke[] (at most
+ * 4 each, else a fatal error), counts in *n_ntp and *n_ke; descriptors we
+ * do not use are closed.
  */
-static int listen_fds_ntp(int fds[NTSD_NTP_SOCKETS_MAX])
+static void listen_fds(int ntp[NTSD_NTP_SOCKETS_MAX], int *n_ntp, int ke[NTSD_KE_SOCKETS_MAX],
+                       int *n_ke)
 {
 	const char *nfds_s = getenv("TG_LISTEN_FDS");
 	const char *names = getenv("TG_LISTEN_NAMES");
-	int nfds, i, n_ntp = 0;
+	int nfds, i;
 	const char *p;
 	char *end;
 	long v;
 
+	*n_ntp = *n_ke = 0;
 	if (!nfds_s)
-		return 0;
+		return;
 	errno = 0;
 	v = strtol(nfds_s, &end, 10);
 	if (errno || end == nfds_s || *end || v < 1 || v > LISTEN_FDS_MAX)
@@ -215,13 +349,12 @@ static int listen_fds_ntp(int fds[NTSD_NTP_SOCKETS_MAX])
 			          nfds);
 		if (fcntl(fd, F_GETFD) < 0)
 			tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_FDS: descriptor %d is not open", fd);
-		if (ntp_socket_name(p, len)) {
-			if (n_ntp == NTSD_NTP_SOCKETS_MAX)
-				tg_fatalx(TG_EXIT_USAGE,
-				          "TG_LISTEN_NAMES='%.64s': more than %d NTP sockets (ntp, "
-				          "ntp6, ...)",
-				          names, NTSD_NTP_SOCKETS_MAX);
-			fds[n_ntp++] = fd;
+		if (socket_name(p, len, "ntp")) {
+			take_fd(fd, ntp, n_ntp, NTSD_NTP_SOCKETS_MAX, "NTP (ntp, ntp6, ...)",
+			        names);
+		} else if (socket_name(p, len, "ntske")) {
+			take_fd(fd, ke, n_ke, NTSD_KE_SOCKETS_MAX, "NTS-KE (ntske, ntske6, ...)",
+			        names);
 		} else {
 			tg_debug("closing passed socket %d ('%.*s'): not used", fd, (int)len, p);
 			close(fd);
@@ -233,13 +366,14 @@ static int listen_fds_ntp(int fds[NTSD_NTP_SOCKETS_MAX])
 		          names, nfds);
 	unsetenv("TG_LISTEN_FDS");
 	unsetenv("TG_LISTEN_NAMES");
-	for (i = 0; i < n_ntp; i++)
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-	return n_ntp;
+	for (i = 0; i < *n_ntp; i++)
+		fcntl(ntp[i], F_SETFD, FD_CLOEXEC);
+	for (i = 0; i < *n_ke; i++)
+		fcntl(ke[i], F_SETFD, FD_CLOEXEC);
 }
 
-/* listen-ntp (no supervisor): the one socket, IPv4 or IPv6 by the address */
-static int bind_ntp(const char *addr, uint16_t port)
+/* listen-ntp / listen-ke (no supervisor): one socket, IPv4 or IPv6 by the address */
+static int bind_addr(const char *addr, uint16_t port, int type, const char *what)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -259,77 +393,106 @@ static int bind_ntp(const char *addr, uint16_t port)
 		s6->sin6_port = htons(port);
 		sl = sizeof(*s6);
 	} else {
-		tg_fatalx(TG_EXIT_USAGE, "listen-ntp: bad address '%s'", addr);
+		tg_fatalx(TG_EXIT_USAGE, "%s: bad address '%s'", what, addr);
 	}
-	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		tg_fatal("socket for listen-ntp %s %u", addr, port);
+		tg_fatal("socket for %s %s %u", what, addr, port);
+	if (type == SOCK_STREAM) {
+		int on = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		tg_fatal("bind to %s port %u", addr, port);
+		tg_fatal("bind to %s port %u (%s)", addr, port, what);
+	if (type == SOCK_STREAM && listen(fd, 64) < 0)
+		tg_fatal("listen on %s port %u (%s)", addr, port, what);
 	return fd;
 }
 
-/* ---------------------------------------------------------------- ntp role */
+/* ------------------------------------------------------------- the roles */
 
-static void report_child(int status)
+/* A child role: the ntp role, and the ke role when NTS-KE is served. */
+struct child {
+	const char *name;
+	pid_t pid; /* 0: not running (ke without a certificate) */
+	int ipc_fd;
+	int ready;
+};
+
+static struct child ntp_child = {"ntp", 0, -1, 0}, ke_child = {"ke", 0, -1, 0};
+
+static void report_child(const struct child *c, int status)
 {
 	if (WIFEXITED(status))
-		tg_err("ntp role exited with status %d", WEXITSTATUS(status));
+		tg_err("%s role exited with status %d", c->name, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		tg_err("ntp role killed by SIGSYS (seccomp violation; its last line names the "
-		       "syscall)");
+		tg_err("%s role killed by SIGSYS (seccomp violation; its last line names the "
+		       "syscall)",
+		       c->name);
 	else if (WIFSIGNALED(status))
-		tg_err("ntp role killed by signal %d", WTERMSIG(status));
+		tg_err("%s role killed by signal %d", c->name, WTERMSIG(status));
 	else
-		tg_err("ntp role ended (wait status 0x%x)", (unsigned)status);
+		tg_err("%s role ended (wait status 0x%x)", c->name, (unsigned)status);
 }
 
-/* The ntp role is gone or going: reap it, say how it ended, exit non-zero. */
-static void __attribute__((noreturn)) ntp_role_died(void)
+/* A role is gone or going: reap it, say how it ended, exit non-zero. */
+static void __attribute__((noreturn)) role_died(const struct child *c)
 {
 	int status;
 	pid_t p;
 
 	do
-		p = waitpid(m.ntp_pid, &status, 0);
+		p = waitpid(c->pid, &status, 0);
 	while (p < 0 && errno == EINTR);
-	if (p == m.ntp_pid)
-		report_child(status);
+	if (p == c->pid)
+		report_child(c, status);
 	else
-		tg_err("ntp role lost: waitpid: %s", strerror(errno));
+		tg_err("%s role lost: waitpid: %s", c->name, strerror(errno));
 	exit(TG_EXIT_SYS);
 }
 
 static void sigchld_cb(struct tg_loop *l, int signo, void *arg)
 {
-	int status;
-	pid_t p;
+	struct child *cs[2] = {&ntp_child, &ke_child};
+	int status, i;
 
 	(void)l;
 	(void)signo;
 	(void)arg;
-	p = waitpid(m.ntp_pid, &status, WNOHANG);
-	if (p == m.ntp_pid) {
-		report_child(status);
-		exit(TG_EXIT_SYS);
+	for (i = 0; i < 2; i++) {
+		if (cs[i]->pid <= 0)
+			continue;
+		if (waitpid(cs[i]->pid, &status, WNOHANG) == cs[i]->pid) {
+			report_child(cs[i], status);
+			exit(TG_EXIT_SYS);
+		}
 	}
 }
 
 static void stop_cb(struct tg_loop *l, int signo, void *arg)
 {
-	int status;
+	struct child *cs[2] = {&ntp_child, &ke_child};
+	int status, i;
 	pid_t p;
 
 	(void)l;
 	(void)arg;
 	tg_info("signal %d: stopping", signo);
-	/* the ntp role exits when it reads EOF here */
-	close(m.ipc_fd);
-	do
-		p = waitpid(m.ntp_pid, &status, 0);
-	while (p < 0 && errno == EINTR);
-	if (p == m.ntp_pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		report_child(status);
+	/* the roles exit when they read EOF on their IPC socket */
+	for (i = 0; i < 2; i++)
+		if (cs[i]->pid > 0)
+			close(cs[i]->ipc_fd);
+	for (i = 0; i < 2; i++) {
+		if (cs[i]->pid <= 0)
+			continue;
+		do
+			p = waitpid(cs[i]->pid, &status, 0);
+		while (p < 0 && errno == EINTR);
+		if (p == cs[i]->pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			report_child(cs[i], status);
+	}
+	ntsd_keyring_wipe(&m.ring);
 	exit(TG_EXIT_OK);
 }
 
@@ -352,6 +515,7 @@ static void notify_ready(void)
 
 static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
+	struct child *c = arg;
 	const struct tg_ipc_type *t;
 	struct ntsd_msg_ready msg;
 	struct tg_ipc_hdr hdr;
@@ -359,30 +523,180 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 
 	(void)l;
 	(void)revents;
-	(void)arg;
 	rc = tg_ipc_recv(fd, &hdr, &msg, sizeof(msg), ntsd_to_main_types,
 	                 NTSD_NELEM(ntsd_to_main_types), &t, NULL);
 	if (rc == TG_IPC_EAGAIN)
 		return;
 	if (rc == TG_IPC_EOF)
-		ntp_role_died();
+		role_died(c);
 	if (rc == TG_IPC_ESYS) {
-		tg_err("receiving from the ntp role: %s", strerror(errno));
-		ntp_role_died();
+		tg_err("receiving from the %s role: %s", c->name, strerror(errno));
+		role_died(c);
 	}
 	if (rc != TG_IPC_OK)
-		tg_fatalx(TG_EXIT_SYS, "invalid message from the ntp role: %s",
+		tg_fatalx(TG_EXIT_SYS, "invalid message from the %s role: %s", c->name,
 		          tg_ipc_strerror(rc));
 	switch (t->type) {
 	case NTSD_MSG_READY:
-		if (msg.serving != 1 || msg.reserved != 0)
-			tg_fatalx(TG_EXIT_SYS, "invalid NTSD_MSG_READY received");
-		tg_info("ntp role is serving");
-		notify_ready();
+		if (msg.serving != 1 || msg.reserved != 0 || c->ready)
+			tg_fatalx(TG_EXIT_SYS, "invalid NTSD_MSG_READY received from the %s role",
+			          c->name);
+		c->ready = 1;
+		tg_info("%s role is serving", c->name);
+		/* ready: NTP served, and NTS-KE too when it runs */
+		if (ntp_child.ready && (ke_child.pid <= 0 || ke_child.ready))
+			notify_ready();
 		break;
 	default:
-		tg_fatalx(TG_EXIT_SYS, "unexpected message type %u from the ntp role", t->type);
+		tg_fatalx(TG_EXIT_SYS, "unexpected message type %u from the %s role", t->type,
+		          c->name);
 	}
+}
+
+/* ------------------------------------------------------------- cookie keys */
+
+static int64_t unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static void keys_send(struct child *c)
+{
+	struct ntsd_msg_keys msg;
+	int rc;
+
+	if (c->pid <= 0)
+		return;
+	memset(&msg, 0, sizeof(msg));
+	msg.ring = m.ring;
+	rc = tg_ipc_send(c->ipc_fd, NTSD_MSG_KEYS, 0, &msg, sizeof(msg), -1);
+	tg_wipe(&msg, sizeof(msg));
+	if (rc != TG_IPC_OK) {
+		tg_err("sending the cookie keys to the %s role: %s", c->name,
+		       rc == TG_IPC_ESYS ? strerror(errno) : tg_ipc_strerror(rc));
+		role_died(c);
+	}
+}
+
+/* A new current key; saved when the data partition takes it. */
+static void keys_rotate(void)
+{
+	uint8_t key[NTSD_COOKIE_KEY_LEN];
+	char err[256];
+
+	tg_rng_bytes(&m.rng, key, sizeof(key));
+	ntsd_keyring_rotate(&m.ring, key, unix_now());
+	tg_wipe(key, sizeof(key));
+	tg_info("cookie key rotated: current key id %u, %zu key%s held (rotation every %u s)",
+	        m.ring.k[m.ring.cur].id, m.ring.n, m.ring.n == 1 ? "" : "s", m.conf.rotate_s);
+	if (ntsd_keyring_save(m.conf.keys_file, &m.ring, err, sizeof(err)) < 0)
+		tg_warn("cookie keys kept in memory only (cookies will not survive a restart): %s",
+		        err);
+}
+
+static void rotate_cb(struct tg_loop *l, void *arg)
+{
+	(void)arg;
+	keys_rotate();
+	keys_send(&ntp_child);
+	keys_send(&ke_child);
+	if (!tg_loop_add_timer(l, (uint64_t)m.conf.rotate_s * 1000000000ULL, rotate_cb, NULL))
+		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
+}
+
+/*
+ * The ring from the data partition: kept when its current key is younger
+ * than the rotation interval, rotated otherwise.  A missing file starts a
+ * new ring; a corrupt one is moved aside (path.bad, for inspection) and
+ * a new ring started: cookies issued under it are then refused with an
+ * NTS NAK and clients go back to NTS-KE.  Returns the seconds until the
+ * next rotation.
+ */
+static uint32_t keys_init(void)
+{
+	char err[256], bad[NTSD_PATH_MAX + 8];
+	int64_t age;
+	int rc;
+
+	rc = ntsd_keyring_load(m.conf.keys_file, &m.ring, err, sizeof(err));
+	if (rc < 0) {
+		tg_err("%s; starting a new cookie key ring (earlier cookies get an NTS NAK)", err);
+		snprintf(bad, sizeof(bad), "%s.bad", m.conf.keys_file);
+		if (rename(m.conf.keys_file, bad) == 0)
+			tg_info("the unreadable key ring was kept as %s", bad);
+		ntsd_keyring_wipe(&m.ring);
+	} else if (rc == 1) {
+		tg_info("%s: no cookie key ring yet; creating one", m.conf.keys_file);
+	}
+	age = ntsd_keyring_age(&m.ring, unix_now());
+	if (m.ring.n == 0 || age < 0 || age >= (int64_t)m.conf.rotate_s) {
+		keys_rotate();
+		return m.conf.rotate_s;
+	}
+	tg_info("cookie key ring loaded: %zu key%s, current id %u, %lld s old", m.ring.n,
+	        m.ring.n == 1 ? "" : "s", m.ring.k[m.ring.cur].id, (long long)age);
+	return m.conf.rotate_s - (uint32_t)age;
+}
+
+/* -------------------------------------------------------- TLS credentials */
+
+static struct tg_pem_chain tls_chain;
+static struct tg_pem_key tls_key;
+
+/* the leaf certificate's public key is the one of this private key */
+static int key_matches_leaf(const struct tg_pem_chain *ch, const struct tg_pem_key *k, char *err,
+                            size_t errlen)
+{
+	unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE];
+	br_x509_decoder_context dc;
+	const br_x509_pkey *pk;
+	br_ec_public_key ours;
+
+	br_x509_decoder_init(&dc, NULL, NULL);
+	br_x509_decoder_push(&dc, ch->certs[0].data, ch->certs[0].data_len);
+	pk = br_x509_decoder_get_pkey(&dc);
+	if (!pk || br_x509_decoder_last_error(&dc) != 0) {
+		snprintf(err, errlen, "%.128s: the first certificate cannot be decoded",
+		         m.conf.tls_cert);
+		return -1;
+	}
+	if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != BR_EC_secp256r1) {
+		snprintf(err, errlen, "%.128s: the first certificate's key is not a P-256 key",
+		         m.conf.tls_cert);
+		return -1;
+	}
+	if (br_ec_compute_pub(br_ec_get_default(), &ours, pub, &k->key) == 0 ||
+	    ours.qlen != pk->key.ec.qlen || memcmp(ours.q, pk->key.ec.q, ours.qlen) != 0) {
+		snprintf(
+		    err, errlen,
+		    "%.64s does not belong to the certificate in %.64s (expected the private key "
+		    "of its first certificate)",
+		    m.conf.tls_key, m.conf.tls_cert);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The certificate chain and its key, for the ke role: both files must
+ * load, and the key must belong to the leaf certificate (a mismatch would
+ * fail every handshake at the client, far from its cause).
+ */
+static int load_creds(struct ntsd_tls_creds *cr, char *err, size_t errlen)
+{
+	if (tg_pem_load_chain(m.conf.tls_cert, &tls_chain, err, errlen) < 0)
+		return -1;
+	if (tg_pem_load_ec_key(m.conf.tls_key, &tls_key, err, errlen) < 0)
+		return -1;
+	if (key_matches_leaf(&tls_chain, &tls_key, err, errlen) < 0)
+		return -1;
+	cr->chain = tls_chain.certs;
+	cr->chain_len = tls_chain.n;
+	cr->key = &tls_key.key;
+	return 0;
 }
 
 /* ------------------------------------------------------------ status file */
@@ -425,13 +739,13 @@ static void status_tick(struct tg_loop *l, void *arg)
 	                        &msg.st, err, sizeof(err)) == 0;
 	log_status(ok, &msg.st, err);
 
-	rc = tg_ipc_send(m.ipc_fd, NTSD_MSG_STATUS, 0, &msg, sizeof(msg), -1);
+	rc = tg_ipc_send(ntp_child.ipc_fd, NTSD_MSG_STATUS, 0, &msg, sizeof(msg), -1);
 	if (rc == TG_IPC_EAGAIN) {
 		tg_warn("ntp role is not reading its messages; status update skipped");
 	} else if (rc != TG_IPC_OK) {
 		/* EPIPE/ECONNRESET: the ntp role is gone */
 		tg_err("sending the status to the ntp role: %s", strerror(errno));
-		ntp_role_died();
+		role_died(&ntp_child);
 	}
 	if (!tg_loop_add_timer(l, TICK_NS, status_tick, NULL))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
@@ -441,27 +755,51 @@ static void status_tick(struct tg_loop *l, void *arg)
 
 /*
  * main's whole allow-list; built at run time because rules name the IPC
- * descriptor and the ntp role's pid (placeholders for -S).  Always added
+ * descriptors and the roles' pids (placeholders for -S).  Always added
  * by tg_sandbox_enter (tg_sandbox_base_syscalls): exit, exit_group,
  * write, writev, rt_sigreturn, restart_syscall, kill(self, SIGSYS).
  * No socket, connect, bind or sendto: main has no network.
  */
-static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ipc_fd, pid_t ntp_pid)
+static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ntp_ipc, pid_t ntp_pid,
+                          int ke_ipc, pid_t ke_pid)
 {
 	struct tg_syscall_table tb;
 
 	tg_sc_table_init(&tb, t, cap);
-	/* status file: read-only opens only (no create, truncate, append, O_TMPFILE) */
+	/* status file, and the key ring's folder for fsync: read-only opens */
 	TG_SC_ADD(&tb,
 	          TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
 	                        O_RDONLY));
+	/* the key ring's temporary file: created or truncated, write-only; where is
+	 * Landlock's business (service.conf grants /data/ntsd only) */
+	TG_SC_ADD(&tb,
+	          TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
+	                        O_WRONLY | O_CREAT | O_TRUNC));
 	TG_SC_ADD(&tb, TG_SC("read")); /* the status file and the loop's signal pipe */
+	/* saving the key ring (cookie.c): mode 0600 even over a stale .tmp, durable
+	 * rename, and the .tmp removed when a step fails */
+	TG_SC_ADD(&tb, TG_SC("fchmod"));
+	TG_SC_ADD(&tb, TG_SC("fsync"));
+#ifdef SYS_rename
+	TG_SC_ADD(&tb, TG_SC("rename"));
+#endif
+	TG_SC_ADD(&tb, TG_SC("renameat"));
+#ifdef SYS_unlink
+	TG_SC_ADD(&tb, TG_SC("unlink"));
+#endif
+	TG_SC_ADD(&tb, TG_SC("unlinkat"));
 	TG_SC_ADD(&tb, TG_SC("close"));
-	/* IPC with the ntp role */
-	TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
-	TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
-	/* reap the ntp role, and only it */
+	/* new cookie keys (lib/rng.c) */
+	TG_SC_ADD(&tb, TG_SC("getrandom"));
+	/* IPC with the roles */
+	TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ntp_ipc));
+	TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ntp_ipc));
 	TG_SC_ADD(&tb, TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)ntp_pid));
+	if (ke_pid > 0) {
+		TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ke_ipc));
+		TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ke_ipc));
+		TG_SC_ADD(&tb, TG_SC1("wait4", 0, TG_CMP_EQ, (uint64_t)ke_pid));
+	}
 	/* event loop: poll (x86_64) or ppoll (aarch64, and glibc everywhere) */
 #ifdef SYS_poll
 	TG_SC_ADD(&tb, TG_SC("poll"));
@@ -476,16 +814,17 @@ static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ipc_fd, pid
 
 /* main's sandbox: entered below, printed by -S (the same function builds both) */
 static void main_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
-                         int ipc_fd, pid_t ntp_pid, const char *drop_user)
+                         int ntp_ipc, pid_t ntp_pid, int ke_ipc, pid_t ke_pid,
+                         const char *drop_user)
 {
-	main_syscalls(rules, cap, ipc_fd, ntp_pid);
+	main_syscalls(rules, cap, ntp_ipc, ntp_pid, ke_ipc, ke_pid);
 	memset(sb, 0, sizeof(*sb));
 	sb->role = "main";
 	sb->user = drop_user;  /* root without a supervisor: become the service user */
 	sb->chroot_dir = NULL; /* it reads the status file by its configured path */
 	sb->caps = 0;
 	sb->syscalls = rules;
-	sb->rlimit_nofile = 16; /* stdio, IPC, signal pipe, notify fd, the status file */
+	sb->rlimit_nofile = 16; /* stdio, 2 IPC, signal pipe, notify fd, a file or two */
 }
 
 static void enter_sandbox(const char *drop_user)
@@ -494,63 +833,105 @@ static void enter_sandbox(const char *drop_user)
 	struct tg_sandbox sb;
 	char err[256];
 
-	main_sandbox(&sb, rules, NTSD_RULES_MAX, m.ipc_fd, m.ntp_pid, drop_user);
+	main_sandbox(&sb, rules, NTSD_RULES_MAX, ntp_child.ipc_fd, ntp_child.pid, ke_child.ipc_fd,
+	             ke_child.pid, drop_user);
 	if (tg_sandbox_enter(&sb, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_SYS, "sandbox: %s", err);
 }
 
 /*
  * -S: each role's sandbox as the roles build it, with placeholders for
- * the descriptors and the pid they only know at run time.
+ * the descriptors and the pids they only know at run time.
  */
 static void print_sandboxes(void)
 {
 	enum {
 		SYM_IPC = TG_SANDBOX_SYMBOL(1),
 		SYM_NTP_PID,
+		SYM_KE_IPC,
+		SYM_KE_PID,
 		SYM_UDP1,
 		SYM_UDP2,
 		SYM_UDP3,
-		SYM_UDP4
+		SYM_UDP4,
+		SYM_TCP1,
+		SYM_TCP2,
+		SYM_TCP3,
+		SYM_TCP4
 	};
 	static const struct tg_sandbox_symbol syms[] = {
-	    {SYM_IPC, "<ipc socket>"},    {SYM_NTP_PID, "<ntp role pid>"},
-	    {SYM_UDP1, "<ntp socket 1>"}, {SYM_UDP2, "<ntp socket 2>"},
-	    {SYM_UDP3, "<ntp socket 3>"}, {SYM_UDP4, "<ntp socket 4>"},
+	    {SYM_IPC, "<ntp ipc socket>"},   {SYM_NTP_PID, "<ntp role pid>"},
+	    {SYM_KE_IPC, "<ke ipc socket>"}, {SYM_KE_PID, "<ke role pid>"},
+	    {SYM_UDP1, "<ntp socket 1>"},    {SYM_UDP2, "<ntp socket 2>"},
+	    {SYM_UDP3, "<ntp socket 3>"},    {SYM_UDP4, "<ntp socket 4>"},
+	    {SYM_TCP1, "<ntske socket 1>"},  {SYM_TCP2, "<ntske socket 2>"},
+	    {SYM_TCP3, "<ntske socket 3>"},  {SYM_TCP4, "<ntske socket 4>"},
 	};
-	/* the most the role is given: the table shows the rules for each */
+	/* the most a role is given: the table shows the rules for each */
 	static const int udp[NTSD_NTP_SOCKETS_MAX] = {SYM_UDP1, SYM_UDP2, SYM_UDP3, SYM_UDP4};
+	static const int tcp[NTSD_KE_SOCKETS_MAX] = {SYM_TCP1, SYM_TCP2, SYM_TCP3, SYM_TCP4};
 	struct tg_syscall_rule rules[NTSD_RULES_MAX];
 	struct tg_sandbox sb;
 	size_t n = sizeof(syms) / sizeof(syms[0]);
 
 	printf("# ntsd -S: what each process role enters (tg_sandbox_enter), built by the same\n"
-	       "# functions as at run time (main.c main_sandbox, ntp.c ntsd_ntp_sandbox).\n"
-	       "# user: both roles run as the user they were started as (tg-supervise: the\n"
-	       "# service file's); started as root, both switch to ntsd.conf's 'user' (default\n"
+	       "# functions as at run time (main.c main_sandbox, ntp.c ntsd_ntp_sandbox, ke.c\n"
+	       "# ntsd_ke_sandbox).\n"
+	       "# user: all roles run as the user they were started as (tg-supervise: the\n"
+	       "# service file's); started as root, they switch to ntsd.conf's 'user' (default\n"
 	       "# %s) instead.\n"
-	       "# main: the parent; reads the clock status file, passes it to the ntp role.\n"
-	       "# ntp: answers NTP on each UDP socket named ntp, ntp6, ... (IPv4 or IPv6; at\n"
-	       "# most %d); no filesystem.  recvmmsg and sendmsg are allowed once per socket\n"
-	       "# it was given, no more: shown for %d (<ntp socket N>).\n",
-	       NTSD_USER, NTSD_NTP_SOCKETS_MAX, NTSD_NTP_SOCKETS_MAX);
-	main_sandbox(&sb, rules, NTSD_RULES_MAX, SYM_IPC, SYM_NTP_PID, NULL);
+	       "# main: the parent; reads the clock status file, passes it to the ntp role;\n"
+	       "# owns the cookie key ring (rotates it, saves it to the data partition, sends\n"
+	       "# it to the ntp and ke roles).  Shown with a ke role running.\n"
+	       "# ntp: answers NTP and NTS-authenticated NTP on each UDP socket named ntp,\n"
+	       "# ntp6, ... (IPv4 or IPv6; at most %d); no filesystem.  recvmmsg and sendmsg\n"
+	       "# are allowed once per socket it was given, no more: shown for %d.\n"
+	       "# ke: NTS-KE over TLS 1.3 on each TCP socket named ntske, ntske6, ... (at most\n"
+	       "# %d); holds the TLS key; no filesystem; accept4 only on its sockets.\n",
+	       NTSD_USER, NTSD_NTP_SOCKETS_MAX, NTSD_NTP_SOCKETS_MAX, NTSD_KE_SOCKETS_MAX);
+	main_sandbox(&sb, rules, NTSD_RULES_MAX, SYM_IPC, SYM_NTP_PID, SYM_KE_IPC, SYM_KE_PID,
+	             NULL);
 	tg_sandbox_describe(stdout, &sb, syms, n);
 	ntsd_ntp_sandbox(&sb, rules, NTSD_RULES_MAX, udp, NTSD_NTP_SOCKETS_MAX, SYM_IPC, NULL);
+	tg_sandbox_describe(stdout, &sb, syms, n);
+	ntsd_ke_sandbox(&sb, rules, NTSD_RULES_MAX, tcp, NTSD_KE_SOCKETS_MAX, SYM_KE_IPC, NULL);
 	tg_sandbox_describe(stdout, &sb, syms, n);
 }
 
 /* ------------------------------------------------------------------- main */
+
+/* fork a role with its end of a new IPC pair; the parent keeps the other */
+static void start_role(struct child *c, int *sv)
+{
+	if (tg_ipc_pair(sv) < 0)
+		tg_fatal("socketpair");
+	c->pid = fork();
+	if (c->pid < 0)
+		tg_fatal("fork (%s role)", c->name);
+	if (c->pid == 0) {
+		close(sv[0]);
+		if (m.notify_fd >= 0)
+			close(m.notify_fd);
+		if (ntp_child.ipc_fd >= 0)
+			close(ntp_child.ipc_fd); /* the ke role does not talk to the ntp role */
+		return;
+	}
+	c->ipc_fd = sv[0];
+	close(sv[1]);
+	if (fcntl(c->ipc_fd, F_SETFL, O_NONBLOCK) < 0)
+		tg_fatal("fcntl(O_NONBLOCK) on the IPC socket");
+}
 
 int main(int argc, char **argv)
 {
 	const char *conf_path = NTSD_CONF_PATH;
 	const char *drop_user = NULL;
 	int explicit_conf = 0, check_only = 0, show_sandbox = 0, sv[2], c, i;
-	int udp_fds[NTSD_NTP_SOCKETS_MAX], n_udp;
+	int udp_fds[NTSD_NTP_SOCKETS_MAX], n_udp, tcp_fds[NTSD_KE_SOCKETS_MAX], n_tcp;
+	struct ntsd_tls_creds creds;
 	unsigned uid, gid;
 	char err[TG_CONF_ERR_MAX];
-	pid_t pid;
+	uint32_t first_rotation;
 
 	tg_log_init("ntsd", "main");
 	while ((c = getopt(argc, argv, "df:nSh")) != -1) {
@@ -592,7 +973,7 @@ int main(int argc, char **argv)
 	else if (tg_conf_load(conf_path, conf_keys, &m.conf, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_USAGE, "%s", err);
 
-	/* started as root without a supervisor: both roles become the service user */
+	/* started as root without a supervisor: the roles become the service user */
 	if (geteuid() == 0) {
 		if (tg_sandbox_lookup_user(m.conf.user, &uid, &gid) < 0)
 			tg_fatalx(
@@ -602,6 +983,15 @@ int main(int argc, char **argv)
 		drop_user = m.conf.user;
 	}
 	if (check_only) {
+		/* the certificate and key too, when there are any */
+		if (access(m.conf.tls_cert, F_OK) == 0 || access(m.conf.tls_key, F_OK) == 0) {
+			if (load_creds(&creds, err, sizeof(err)) < 0)
+				tg_fatalx(TG_EXIT_USAGE, "%s", err);
+			tg_pem_wipe_key(&tls_key);
+			tg_info("%s, %s: certificate and key ok", m.conf.tls_cert, m.conf.tls_key);
+		} else {
+			tg_info("%s: no certificate: NTS-KE would be off", m.conf.tls_cert);
+		}
 		tg_info("%s: configuration ok", conf_path);
 		return TG_EXIT_OK;
 	}
@@ -614,7 +1004,7 @@ int main(int argc, char **argv)
 		unsetenv("TG_NOTIFY_FD");
 	}
 
-	n_udp = listen_fds_ntp(udp_fds);
+	listen_fds(udp_fds, &n_udp, tcp_fds, &n_tcp);
 	if (n_udp == 0) {
 		if (!m.conf.have_listen_ntp)
 			tg_fatalx(
@@ -622,43 +1012,81 @@ int main(int argc, char **argv)
 			    "no NTP socket: no 'ntp' (or 'ntp6', ...) in TG_LISTEN_NAMES and no "
 			    "'listen-ntp' in %s",
 			    conf_path);
-		udp_fds[n_udp++] = bind_ntp(m.conf.listen_addr, m.conf.listen_port);
-		tg_info("listening on %s port %u", m.conf.listen_addr, m.conf.listen_port);
+		udp_fds[n_udp++] =
+		    bind_addr(m.conf.listen_addr, m.conf.listen_port, SOCK_DGRAM, "listen-ntp");
+		tg_info("NTP: listening on %s port %u", m.conf.listen_addr, m.conf.listen_port);
 	}
+	if (n_tcp == 0 && m.conf.have_listen_ke) {
+		tcp_fds[n_tcp++] = bind_addr(m.conf.listen_ke_addr, m.conf.listen_ke_port,
+		                             SOCK_STREAM, "listen-ke");
+		tg_info("NTS-KE: listening on %s port %u", m.conf.listen_ke_addr,
+		        m.conf.listen_ke_port);
+	}
+	for (i = 0; i < n_tcp; i++)
+		if (fcntl(tcp_fds[i], F_SETFL, O_NONBLOCK) < 0)
+			tg_fatal("fcntl(O_NONBLOCK) on NTS-KE socket %d", tcp_fds[i]);
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN); /* no reload: restart the service to apply a change */
-	if (tg_ipc_pair(sv) < 0)
-		tg_fatal("socketpair");
-	pid = fork();
-	if (pid < 0)
-		tg_fatal("fork");
-	if (pid == 0) {
-		close(sv[0]);
-		if (m.notify_fd >= 0)
-			close(m.notify_fd);
+	if (tg_rng_init(&m.rng) < 0)
+		tg_fatal("getrandom (seeding main's generator)");
+	first_rotation = keys_init();
+	/* started as root: the ring belongs to the user main becomes (it rotates it) */
+	if (drop_user && chown(m.conf.keys_file, uid, gid) < 0 && errno != ENOENT)
+		tg_warn("chown %s to %s: %s", m.conf.keys_file, drop_user, strerror(errno));
+
+	/* the ntp role first: it never sees the TLS key */
+	start_role(&ntp_child, sv);
+	if (ntp_child.pid == 0) {
+		for (i = 0; i < n_tcp; i++)
+			close(tcp_fds[i]);
+		ntsd_keyring_wipe(&m.ring);
+		tg_rng_wipe(&m.rng);
 		ntsd_ntp_main(&m.conf, udp_fds, n_udp, sv[1], drop_user);
 	}
-
-	/* main has no network from here on */
-	m.ntp_pid = pid;
-	m.ipc_fd = sv[0];
-	close(sv[1]);
 	for (i = 0; i < n_udp; i++)
 		close(udp_fds[i]);
-	if (fcntl(m.ipc_fd, F_SETFL, O_NONBLOCK) < 0)
-		tg_fatal("fcntl(O_NONBLOCK) on the IPC socket");
+
+	/* NTS-KE when there is a socket for it and a certificate to serve */
+	if (n_tcp > 0) {
+		if (load_creds(&creds, err, sizeof(err)) < 0) {
+			tg_err("NTS-KE disabled: %s (install a certificate and key: ntsd(8))", err);
+			for (i = 0; i < n_tcp; i++)
+				close(tcp_fds[i]);
+			n_tcp = 0;
+		} else {
+			start_role(&ke_child, sv);
+			if (ke_child.pid == 0) {
+				ntsd_keyring_wipe(&m.ring);
+				tg_rng_wipe(&m.rng);
+				ntsd_ke_main(&m.conf, &creds, tcp_fds, n_tcp, sv[1], drop_user);
+			}
+			for (i = 0; i < n_tcp; i++)
+				close(tcp_fds[i]);
+		}
+		/* main keeps no copy of the TLS key */
+		tg_pem_wipe_key(&tls_key);
+	} else {
+		tg_info("no NTS-KE socket ('ntske' in TG_LISTEN_NAMES or 'listen-ke'): serving NTP "
+		        "only");
+	}
 
 	tg_loop_init(&m.loop);
-	if (tg_loop_add_fd(&m.loop, m.ipc_fd, POLLIN, ipc_cb, NULL) < 0)
-		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the IPC socket");
+	if (tg_loop_add_fd(&m.loop, ntp_child.ipc_fd, POLLIN, ipc_cb, &ntp_child) < 0 ||
+	    (ke_child.pid > 0 &&
+	     tg_loop_add_fd(&m.loop, ke_child.ipc_fd, POLLIN, ipc_cb, &ke_child) < 0))
+		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the IPC sockets");
 	if (tg_loop_add_signal(&m.loop, SIGTERM, stop_cb, NULL) < 0 ||
 	    tg_loop_add_signal(&m.loop, SIGINT, stop_cb, NULL) < 0 ||
 	    tg_loop_add_signal(&m.loop, SIGCHLD, sigchld_cb, NULL) < 0)
 		tg_fatal("event loop: signals");
+	if (!tg_loop_add_timer(&m.loop, (uint64_t)first_rotation * 1000000000ULL, rotate_cb, NULL))
+		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 
 	enter_sandbox(drop_user);
 
+	keys_send(&ntp_child);
+	keys_send(&ke_child);
 	status_tick(&m.loop, NULL); /* the first status now; then every second */
 	if (tg_loop_run(&m.loop) < 0)
 		tg_fatal("event loop");

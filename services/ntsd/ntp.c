@@ -41,13 +41,20 @@
  * status contract says "do not serve".  While synchronised the root
  * dispersion grows with the record's age at PHI = 15 ppm (RFC 5905).
  *
- * Extension points for NTS (RFC 8915): the request's extension fields
- * are parsed and recorded (struct tg_ntp_packet.ef[]); handle_request()
- * is where a request carrying an NTS Unique Identifier and Cookie is
- * handed to the NTS code, which appends its fields after the header that
- * tg_ntp_build_response() wrote, sets the transmit timestamp and then
- * seals the authenticator.  The reply must never be longer than the
- * request (no amplification): checked here for every reply.
+ * NTS (RFC 8915 section 5): a client request carrying a Unique
+ * Identifier field is an NTS request (lib/nts.c finds its fields).  Its
+ * cookie is opened with the key ring main sends (NTSD_MSG_KEYS; cookie.c),
+ * the authenticator checked with the client-to-server key inside; then
+ * the response gets the unique identifier and an authenticator sealed with
+ * the server-to-client key over the header, whose encrypted part holds
+ * one fresh cookie per cookie and placeholder the client sent.  The
+ * transmit timestamp is taken before sealing (it is authenticated).  A
+ * cookie we cannot open (unknown or expired key, tampered) or an
+ * authenticator that does not verify gets an NTS NAK (stratum 0, kiss
+ * "NTSN", the unique identifier; RFC 8915 5.7) so the client goes back to
+ * NTS-KE.  A malformed NTS request is dropped.  ntp-plain only governs
+ * requests without NTS.  The reply is never longer than the request (no
+ * amplification): checked here for every reply.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -60,12 +67,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aessiv.h"
+#include "cookie.h"
+#include "ct.h"
 #include "evloop.h"
 #include "ipc.h"
 #include "log.h"
 #include "ntp.h"
+#include "nts.h"
 #include "ntsd.h"
 #include "ntsd_ipc.h"
+#include "rng.h"
 #include "sandbox.h"
 #include "timestatus.h"
 
@@ -102,6 +114,9 @@ struct ntp_stats {
 	uint64_t port0;       /* source port 0 (or not an IP source) */
 	uint64_t not_serving; /* clock FAILED */
 	uint64_t plain_off;   /* unauthenticated request with ntp-plain no */
+	uint64_t nts_ok;      /* NTS requests answered with cookies */
+	uint64_t nts_nak;     /* NTS NAK sent (cookie or authenticator refused) */
+	uint64_t nts_bad;     /* malformed NTS requests (dropped) */
 	uint64_t send_errors;
 };
 
@@ -114,7 +129,10 @@ struct ntp_role {
 	int8_t precision;
 	int have_status;
 	struct ntsd_msg_status status;
-	int last_serving; /* SERVE_*, for logging transitions only */
+	int have_keys;
+	struct ntsd_keyring ring; /* cookie keys from main */
+	struct tg_rng rng;        /* nonces */
+	int last_serving;         /* SERVE_*, for logging transitions only */
 	struct ntp_stats stats;
 	struct rx_slot rx[RX_BATCH];
 	struct mmsghdr msgs[RX_BATCH];
@@ -232,7 +250,7 @@ static int scan_cmsgs(struct msghdr *mh, struct timespec *rx_ts, struct in_pktin
 
 static void send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, struct rx_slot *s,
                        socklen_t fromlen, const struct in_pktinfo *pi4, int have4,
-                       const struct in6_pktinfo *pi6, int have6)
+                       const struct in6_pktinfo *pi6, int have6, int stamp_tx)
 {
 	union {
 		struct cmsghdr align;
@@ -279,9 +297,11 @@ static void send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, str
 		memcpy(CMSG_DATA(c), &p, sizeof(p));
 	}
 
-	/* transmit timestamp as late as we can take it (NTS: before sealing) */
-	clock_gettime(CLOCK_REALTIME, &tx);
-	tg_ntp_set_transmit(pkt, tg_ntp_from_timespec(&tx));
+	/* transmit timestamp as late as we can take it (NTS: stamped before sealing) */
+	if (stamp_tx) {
+		clock_gettime(CLOCK_REALTIME, &tx);
+		tg_ntp_set_transmit(pkt, tg_ntp_from_timespec(&tx));
+	}
 	do
 		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -300,6 +320,91 @@ static int source_port(const struct sockaddr_storage *ss, socklen_t len)
 	return 0;
 }
 
+/* 1 if the request carries an NTS Unique Identifier field */
+static int is_nts(const struct tg_ntp_packet *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_ef; i++)
+		if (req->ef[i].type == TG_NTS_EF_UNIQUE_ID)
+			return 1;
+	return 0;
+}
+
+/*
+ * An NTS request: the reply (response with cookies, or NAK) in reply;
+ * returns its length, 0 to drop.  *stamped: the transmit time is already
+ * in (and authenticated).
+ */
+static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
+                         const struct tg_ntp_packet *req, const struct tg_ntp_server_info *info,
+                         uint64_t rx, uint8_t *reply, size_t cap, int *stamped)
+{
+	uint8_t cookies[TG_NTS_COOKIES][TG_NTS_COOKIE_MAX];
+	const uint8_t *cp[TG_NTS_COOKIES];
+	size_t clen[TG_NTS_COOKIES];
+	struct ntsd_cookie_plain plain;
+	struct tg_nts_request nr;
+	struct tg_siv c2s, s2c;
+	struct timespec tx;
+	uint8_t nonce[TG_NTS_NONCE_LEN];
+	size_t i, n_cookies, out, klen;
+	int ok;
+
+	*stamped = 0;
+	if (tg_nts_request_scan(buf, req, &nr, NULL, 0) != TG_NTS_OK) {
+		r->stats.nts_bad++;
+		return 0;
+	}
+	ok = r->have_keys &&
+	     ntsd_cookie_open(&r->ring, buf + nr.cookie_off, nr.cookie_len, &plain) == 0;
+	if (ok) {
+		klen = tg_siv_key_len(plain.aead);
+		ok = tg_siv_init(&c2s, plain.c2s, klen) == 0 &&
+		     tg_nts_request_verify(buf, &nr, &c2s) == TG_NTS_OK;
+		tg_siv_wipe(&c2s);
+	}
+	out = tg_ntp_build_response(req, info, rx, 0, reply, cap);
+	if (out == 0)
+		return 0;
+	if (!ok) {
+		tg_wipe(&plain, sizeof(plain));
+		r->stats.nts_nak++;
+		return tg_nts_build_nak(reply, cap, buf, &nr);
+	}
+	/* one new cookie for the one used and one per placeholder */
+	n_cookies = 1 + nr.n_placeholders;
+	if (n_cookies > TG_NTS_COOKIES)
+		n_cookies = TG_NTS_COOKIES;
+	for (i = 0; i < n_cookies; i++) {
+		tg_rng_bytes(&r->rng, nonce, sizeof(nonce));
+		clen[i] = ntsd_cookie_seal(&r->ring, &plain, nonce, cookies[i], sizeof(cookies[i]));
+		cp[i] = cookies[i];
+		if (clen[i] == 0) {
+			tg_wipe(&plain, sizeof(plain));
+			return 0;
+		}
+	}
+	if (tg_siv_init(&s2c, plain.s2c, tg_siv_key_len(plain.aead)) < 0) {
+		tg_wipe(&plain, sizeof(plain));
+		return 0;
+	}
+	tg_wipe(&plain, sizeof(plain));
+	/* the transmit time is authenticated: stamp it, then seal */
+	clock_gettime(CLOCK_REALTIME, &tx);
+	tg_ntp_set_transmit(reply, tg_ntp_from_timespec(&tx));
+	tg_rng_bytes(&r->rng, nonce, sizeof(nonce));
+	out = tg_nts_build_response(reply, cap, len, buf, &nr, &s2c, nonce, cp, clen, n_cookies);
+	tg_siv_wipe(&s2c);
+	if (out == 0) {
+		r->stats.nts_bad++; /* would be longer than the request */
+		return 0;
+	}
+	*stamped = 1;
+	r->stats.nts_ok++;
+	return out;
+}
+
 /* One request received on socket fd; any reply goes out on the same socket. */
 static void handle_request(struct ntp_role *r, int fd, struct rx_slot *s, struct mmsghdr *m,
                            const struct timespec *fallback_rx, int64_t mono_ns)
@@ -310,7 +415,7 @@ static void handle_request(struct ntp_role *r, int fd, struct rx_slot *s, struct
 	struct timespec rx_ts;
 	struct in_pktinfo pi4;
 	struct in6_pktinfo pi6;
-	int have4, have6, rc;
+	int have4, have6, rc, stamped = 0;
 	size_t len = m->msg_len, out;
 
 	r->stats.received++;
@@ -346,29 +451,28 @@ static void handle_request(struct ntp_role *r, int fd, struct rx_slot *s, struct
 		return;
 	}
 
-	/*
-	 * NTS goes here: a v4 request with an NTS Unique Identifier and
-	 * Cookie is authenticated and answered by the NTS code.  Until then
-	 * every request is plain NTP; extension fields are ignored and the
-	 * answer is the bare 48-byte header (RFC 7822: unknown fields are
-	 * not echoed).
-	 */
-	if (!r->ntp_plain) {
-		r->stats.plain_off++;
-		return;
-	}
 	if (server_info(r, mono_ns, &info) < 0) {
 		r->stats.not_serving++;
 		return;
 	}
-	out = tg_ntp_build_response(&req, &info, tg_ntp_from_timespec(&rx_ts), 0, reply,
-	                            sizeof(reply));
+	if (req.version == 4 && is_nts(&req)) {
+		out = nts_answer(r, s->buf, len, &req, &info, tg_ntp_from_timespec(&rx_ts), reply,
+		                 sizeof(reply), &stamped);
+	} else if (!r->ntp_plain) {
+		/* unknown extension fields are not echoed (RFC 7822): the bare header */
+		r->stats.plain_off++;
+		return;
+	} else {
+		out = tg_ntp_build_response(&req, &info, tg_ntp_from_timespec(&rx_ts), 0, reply,
+		                            sizeof(reply));
+	}
 	/* never answer with more bytes than were asked (amplification) */
 	if (out == 0 || out > len) {
 		r->stats.send_errors++;
 		return;
 	}
-	send_reply(r, fd, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6);
+	send_reply(r, fd, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6,
+	           !stamped);
 }
 
 /* A batch of requests from one NTP socket (the loop watches each on its own). */
@@ -429,7 +533,10 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
 	struct ntp_role *r = arg;
 	const struct tg_ipc_type *t;
-	struct ntsd_msg_status msg;
+	union {
+		struct ntsd_msg_status status;
+		struct ntsd_msg_keys keys;
+	} msg;
 	struct tg_ipc_hdr hdr;
 	int rc;
 
@@ -450,9 +557,19 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		tg_fatalx(TG_EXIT_SYS, "invalid message from main: %s", tg_ipc_strerror(rc));
 
 	switch (t->type) {
+	case NTSD_MSG_KEYS:
+		if (ntsd_keys_check(&msg.keys.ring) < 0)
+			tg_fatalx(TG_EXIT_SYS, "invalid NTSD_MSG_KEYS received");
+		ntsd_keyring_wipe(&r->ring);
+		r->ring = msg.keys.ring;
+		tg_wipe(&msg, sizeof(msg));
+		if (!r->have_keys)
+			tg_info("cookie keys received: answering NTS requests");
+		r->have_keys = 1;
+		break;
 	case NTSD_MSG_STATUS:
-		check_status_msg(&msg);
-		r->status = msg;
+		check_status_msg(&msg.status);
+		r->status = msg.status;
 		if (!r->have_status) {
 			struct ntsd_msg_ready ready = {1, 0};
 
@@ -479,13 +596,14 @@ static void summary_cb(struct tg_loop *l, void *arg)
 
 	tg_info("last 600 s: received %llu, answered %llu; dropped: short %llu, oversize %llu, "
 	        "version %llu, malformed %llu, mode %llu, source-port-0 %llu, not-serving %llu, "
-	        "plain-off %llu; send errors %llu",
+	        "plain-off %llu; NTS: answered %llu, NAK %llu, malformed %llu; send errors %llu",
 	        (unsigned long long)s->received, (unsigned long long)s->answered,
 	        (unsigned long long)s->short_, (unsigned long long)s->oversize,
 	        (unsigned long long)s->version, (unsigned long long)s->malformed,
 	        (unsigned long long)s->mode, (unsigned long long)s->port0,
 	        (unsigned long long)s->not_serving, (unsigned long long)s->plain_off,
-	        (unsigned long long)s->send_errors);
+	        (unsigned long long)s->nts_ok, (unsigned long long)s->nts_nak,
+	        (unsigned long long)s->nts_bad, (unsigned long long)s->send_errors);
 	memset(&r->stats, 0, sizeof(r->stats));
 	if (!tg_loop_add_timer(l, SUMMARY_NS, summary_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "no timer slot for the summary");
@@ -517,6 +635,8 @@ static void ntp_syscalls(struct tg_syscall_rule *t, size_t cap, const int *udp_f
 	TG_SC_ADD(&tb, TG_SC1("recvmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
 	TG_SC_ADD(&tb, TG_SC1("sendmsg", 0, TG_CMP_EQ, (uint64_t)ipc_fd));
 	TG_SC_ADD(&tb, TG_SC("close"));
+	/* NTS: nonces for cookies and authenticators (lib/rng.c reseeds from the kernel) */
+	TG_SC_ADD(&tb, TG_SC("getrandom"));
 	/* event loop: poll (x86_64) or ppoll (aarch64, and glibc everywhere) */
 #ifdef SYS_poll
 	TG_SC_ADD(&tb, TG_SC("poll"));
@@ -616,6 +736,9 @@ void ntsd_ntp_main(const struct ntsd_conf *conf, const int *udp_fds, int n_udp, 
 
 	for (i = 0; i < r->n_udp; i++)
 		setup_socket(r->udp_fd[i]);
+	/* our own generator, seeded after the fork */
+	if (tg_rng_init(&r->rng) < 0)
+		tg_fatal("getrandom (seeding the ntp role's generator)");
 	if (clock_getres(CLOCK_REALTIME, &res) < 0)
 		tg_fatal("clock_getres");
 	r->precision =

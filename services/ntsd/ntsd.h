@@ -6,7 +6,13 @@
  *           network access, reads the clock status file every second and
  *           passes it on; exits when the ntp role dies.
  *   ntp.c   "ntp": answers NTP client requests on the UDP sockets (IPv4
- *           and IPv6); no filesystem, no new sockets.
+ *           and IPv6), plain and NTS-authenticated (cookie keys from
+ *           main); no filesystem, no new sockets.
+ *   ke.c    "ke": NTS Key Establishment over TLS 1.3 on the TCP sockets;
+ *           holds the TLS private key and the cookie keys; no
+ *           filesystem, no new sockets (accept only).
+ * Also in this folder: cookie.c (cookies and their key ring, shared by
+ * all three roles) and nts-query.c (the NTS client tool).
  */
 #ifndef NTSD_H
 #define NTSD_H
@@ -14,12 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bearssl.h>
+
 #define NTSD_CONF_PATH       "/etc/timegate/ntsd.conf"
 #define NTSD_USER            "ntsd"
 #define NTSD_PATH_MAX        256
 #define NTSD_USER_MAX        32
 #define NTSD_RULES_MAX       32 /* seccomp rules per role table, TG_SC_END included */
 #define NTSD_NTP_SOCKETS_MAX 4  /* NTP sockets (ntp, ntp6, ...) served at most */
+#define NTSD_KE_SOCKETS_MAX  4  /* NTS-KE sockets (ntske, ntske6, ...) served at most */
+#define NTSD_TLS_CERT        "/data/ntsd/tls/cert.pem"
+#define NTSD_TLS_KEY         "/data/ntsd/tls/key.pem"
+#define NTSD_ROTATE_S        86400 /* default cookie key rotation interval */
 
 struct ntsd_conf {
 	int ntp_plain;                   /* answer unauthenticated NTP (default yes) */
@@ -28,6 +40,22 @@ struct ntsd_conf {
 	int have_listen_ntp;             /* listen-ntp given */
 	char listen_addr[64];            /* numeric IPv4 or IPv6 address */
 	uint16_t listen_port;
+	int have_listen_ke; /* listen-ke given */
+	char listen_ke_addr[64];
+	uint16_t listen_ke_port;
+	char tls_cert[NTSD_PATH_MAX];  /* PEM chain, leaf first */
+	char tls_key[NTSD_PATH_MAX];   /* PEM P-256 key (SEC1 or PKCS#8) */
+	char keys_file[NTSD_PATH_MAX]; /* cookie key ring (cookie.h) */
+	uint32_t rotate_s;             /* cookie key rotation interval */
+	char nts_server[256];          /* NTPv4 Server record to send ("" none) */
+	uint16_t nts_port;             /* NTPv4 Port record to send (0 none) */
+};
+
+/* The server's certificate chain and key, loaded by main before the ke role starts. */
+struct ntsd_tls_creds {
+	const br_x509_certificate *chain;
+	size_t chain_len;
+	const br_ec_private_key *key;
 };
 
 /*
@@ -49,5 +77,16 @@ struct tg_sandbox;
 struct tg_syscall_rule;
 void ntsd_ntp_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
                       const int *udp_fds, int n_udp, int ipc_fd, const char *drop_user);
+
+/*
+ * The ke role: tcp_fds[0..n_tcp) are the listening NTS-KE sockets,
+ * creds the TLS chain and key.
+ * Never returns.
+ */
+void ntsd_ke_main(const struct ntsd_conf *conf, const struct ntsd_tls_creds *creds,
+                  const int *tcp_fds, int n_tcp, int ipc_fd, const char *drop_user)
+    __attribute__((noreturn));
+void ntsd_ke_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
+                     const int *tcp_fds, int n_tcp, int ipc_fd, const char *drop_user);
 
 #endif

@@ -5,6 +5,9 @@
  *                                  read it (unsynchronised defaults when
  *                                  the file is missing, bad or stale)
  *   ntp -> main   NTSD_MSG_READY   once, when the ntp role serves
+ *   main -> ntp   NTSD_MSG_KEYS    the cookie master-key ring, at start and
+ *   main -> ke                     after every rotation (cookie.h)
+ *   ke -> main    NTSD_MSG_READY   once, when the ke role serves
  *
  * Each side receives with its own table, so a message sent in the wrong
  * direction is an unknown type.  Any rejected message is fatal for the
@@ -20,12 +23,14 @@
 
 #include <stdint.h>
 
+#include "cookie.h"
 #include "ipc.h"
 #include "timestatus.h"
 
 enum ntsd_msg {
 	NTSD_MSG_STATUS = 1,
 	NTSD_MSG_READY = 2,
+	NTSD_MSG_KEYS = 3,
 };
 
 struct ntsd_msg_status {
@@ -38,16 +43,44 @@ struct ntsd_msg_ready {
 	uint32_t reserved; /* 0 */
 };
 
+/* The ring as main holds it; the receiver re-checks it (ntsd_keys_check). */
+struct ntsd_msg_keys {
+	struct ntsd_keyring ring;
+};
+
 /* What the ntp role accepts from main. */
 static const struct tg_ipc_type ntsd_to_ntp_types[] = {
     {NTSD_MSG_STATUS, sizeof(struct ntsd_msg_status), 0, "NTSD_MSG_STATUS"},
+    {NTSD_MSG_KEYS, sizeof(struct ntsd_msg_keys), 0, "NTSD_MSG_KEYS"},
 };
 
-/* What main accepts from the ntp role. */
+/* What the ke role accepts from main. */
+static const struct tg_ipc_type ntsd_to_ke_types[] = {
+    {NTSD_MSG_KEYS, sizeof(struct ntsd_msg_keys), 0, "NTSD_MSG_KEYS"},
+};
+
+/* What main accepts from the ntp and ke roles (each on its own socket). */
 static const struct tg_ipc_type ntsd_to_main_types[] = {
     {NTSD_MSG_READY, sizeof(struct ntsd_msg_ready), 0, "NTSD_MSG_READY"},
 };
 
 #define NTSD_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A received ring is sane: 1..NTSD_COOKIE_KEYS keys, the current one
+ * among them, distinct ids.  0, or -1 (the receiver treats it as fatal).
+ */
+static inline int ntsd_keys_check(const struct ntsd_keyring *r)
+{
+	size_t i, j;
+
+	if (r->n < 1 || r->n > NTSD_COOKIE_KEYS || r->cur >= r->n)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		for (j = i + 1; j < r->n; j++)
+			if (r->k[i].id == r->k[j].id)
+				return -1;
+	return 0;
+}
 
 #endif

@@ -21,7 +21,10 @@
 # Nothing inside ntsd knows it is tested: the probes come from outside,
 # through /proc and tests/tools/tg-sysinject (ptrace syscall injection).
 #
-# For each role (main, the supervisor's child; ntp, main's child):
+# ntsd gets a throwaway certificate in the service's data folder, so all
+# three roles run: main (the supervisor's child), ntp and ke (main's
+# children, told apart by the file limit `ntsd -S` gives each).
+# For each role:
 #   - capabilities: CapInh/CapPrm/CapEff/CapBnd/CapAmb hold nothing the
 #     service file's `caps` does not list (ntsd lists none: all zero);
 #     NoNewPrivs 1, Seccomp 2, uid/gid the service user's, its group only;
@@ -33,7 +36,8 @@
 #     trapped by seccomp (it has no filesystem); both carry on afterwards
 #     (tg-sysinject restores them) and NTP is still answered;
 #   - a forbidden syscall kills: socket() injected into main, openat()
-#     into ntp; the log names the syscall and the role, the process died
+#     and clock_adjtime() into ntp, socket() and clock_adjtime() into ke
+#     (which holds the TLS key); the log names the syscall and the role, the process died
 #     by SIGSYS (the supervisor, resp. main, says so) and the supervisor
 #     restarts the service, which answers NTP again.
 # And NTP itself, on IPv4 and IPv6: the one running ntsd answers a
@@ -243,6 +247,8 @@ elif cmd == "svcfile":  # SRC ROOT USER OUT: the test's service file from the re
                 info.setdefault(key + "_ADDR", addr)
                 info.setdefault("NTP_ADDR", addr)
                 info["NTP_PORT"] = str(port)
+            elif words[4].startswith("ntske") and fam == socket.AF_INET:
+                info.setdefault("KE_PORT", str(port))
         elif k in ("read", "write", "device", "exec"):
             words = [k, mapped(words[1])]
             fs.append(k + ":" + words[1])
@@ -337,7 +343,9 @@ STATUS=$R$STATUS_PATH
 STATUS_DIR=$(dirname "$STATUS")
 mkdir -p "$(dirname "$PROG")" "$(dirname "$CONF")" "$STATUS_DIR"
 install -m 755 "$NTSD_BIN" "$PROG"
-printf '# test configuration\nstatus-file %s\n' "$STATUS" >"$CONF"
+KEYDIR=$R/data/ntsd
+printf '# test configuration\nstatus-file %s\ntls-cert %s\ntls-key %s\ncookie-keys %s\n' \
+	"$STATUS" "$KEYDIR/tls/cert.pem" "$KEYDIR/tls/key.pem" "$KEYDIR/cookie-keys" >"$CONF"
 chmod 644 "$CONF"
 # the status folder belongs to the service user: plain permissions would
 # let it create files there, so only its sandbox can stop that
@@ -355,6 +363,21 @@ for rule in ${FS_RULES:-}; do
 	esac
 done
 find "$R" -type d -exec chmod go+rx {} +
+# the ke role's certificate, where the image keeps it (/data/ntsd/tls, the
+# service's `write` folder): a throwaway CA and P-256 server certificate
+mkdir -p "$KEYDIR/tls" "$T/pki"
+if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-subj "/CN=test CA" -keyout "$T/pki/ca.key" -out "$T/pki/ca.pem" 2>/dev/null &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+		-keyout "$KEYDIR/tls/key.pem" -out "$T/pki/server.csr" 2>/dev/null &&
+	printf 'subjectAltName=DNS:localhost\n' >"$T/pki/ext" &&
+	openssl x509 -req -in "$T/pki/server.csr" -CA "$T/pki/ca.pem" -CAkey "$T/pki/ca.key" \
+		-CAcreateserial -days 30 -extfile "$T/pki/ext" -out "$KEYDIR/tls/cert.pem" 2>/dev/null; then
+	chown -R "$SVC_UID:$SVC_GID" "$KEYDIR"
+	chmod 700 "$KEYDIR" "$KEYDIR/tls"
+else
+	t_fail "openssl: the ke role's test certificate"
+fi
 
 "$PY" "$T/tg.py" writer "$STATUS" &
 WRITER=$!
@@ -374,23 +397,52 @@ else
 	t_done
 fi
 
-# roles: main is the supervisor's child (the service's pid), ntp main's only child
+# roles: main is the supervisor's child (the service's pid), ntp and ke
+# main's two children, told apart by the file limit each sets (ntsd -S:
+# the ke role's pool needs more descriptors than the ntp role's sockets)
+NOFILE_NTP=$("$PROG" -S 2>/dev/null | sed -n 's/^ntp: rlimit: RLIMIT_NOFILE \([0-9]*\)$/\1/p')
+NOFILE_KE=$("$PROG" -S 2>/dev/null | sed -n 's/^ke: rlimit: RLIMIT_NOFILE \([0-9]*\)$/\1/p')
+nofile_of() { awk '/^Max open files/ { print $4 }' "/proc/$1/limits" 2>/dev/null; }
 find_roles() {
+	local c
 	MAIN=$(ntsd_field 3)
 	NTP=
+	KE=
 	[ -n "$MAIN" ] && [ "$MAIN" != 0 ] || return 1
-	NTP=$(children "$MAIN")
-	[ -n "$NTP" ] && [ "$(wc -w <<<"$NTP")" = 1 ] || return 1
-	SEEN_PIDS+=("$MAIN" "$NTP")
+	for c in $(children "$MAIN"); do
+		case $(nofile_of "$c") in
+		"$NOFILE_NTP") NTP=$c ;;
+		"$NOFILE_KE") KE=$c ;;
+		esac
+	done
+	[ -n "$NTP" ] && [ -n "$KE" ] && [ "$(children "$MAIN" | wc -l)" = 2 ] || return 1
+	SEEN_PIDS+=("$MAIN" "$NTP" "$KE")
 }
+# main's children are exactly the ntp and ke roles found
+kids_same() { [ "$(children "$MAIN" | sort | tr '\n' ' ')" = "$(printf '%s\n' "$NTP" "$KE" | sort | tr '\n' ' ')" ]; }
 if wait_for 10 find_roles && children "$SV_PID" | grep -qx "$MAIN" &&
-	[ "$(readlink "/proc/$MAIN/exe")" = "$PROG" ] && [ "$(readlink "/proc/$NTP/exe")" = "$PROG" ]; then
-	t_pass "roles: main is the supervisor's child, ntp main's only child"
-	note "supervisor $SV_PID, main $MAIN, ntp $NTP"
+	[ "$(readlink "/proc/$MAIN/exe")" = "$PROG" ] && [ "$(readlink "/proc/$NTP/exe")" = "$PROG" ] &&
+	[ "$(readlink "/proc/$KE/exe")" = "$PROG" ]; then
+	t_pass "roles: main is the supervisor's child, ntp and ke its two children"
+	note "supervisor $SV_PID, main $MAIN, ntp $NTP, ke $KE"
 else
-	t_fail "roles: main is the supervisor's child, ntp main's only child" \
-		"main='$MAIN' ntp='$NTP' supervisor children: $(children "$SV_PID" | tr '\n' ' ')"
+	t_fail "roles: main is the supervisor's child, ntp and ke its two children" \
+		"main='$MAIN' ntp='$NTP' ke='$KE' (limits $NOFILE_NTP/$NOFILE_KE) supervisor children: $(children "$SV_PID" | tr '\n' ' ')" \
+		"main's children: $(children "$MAIN" | tr '\n' ' ')"
+	show_log 20
 	t_done
+fi
+QUERY=$OUT/host/services-host/bin/nts-query
+# ke_answers: an NTS-KE exchange with the running ke role (nts-query, KE only)
+ke_answers() { "$QUERY" -c "$T/pki/ca.pem" -n localhost -p "$KE_PORT" -r 0 127.0.0.1 >/dev/null 2>&1; }
+if [ -z "${KE_PORT:-}" ]; then
+	t_fail "ke: serves NTS-KE" "$SERVICE_SRC has no IPv4 'listen tcp ... ntske' line"
+elif wait_for 10 ke_answers; then
+	t_pass "ke: serves NTS-KE on 127.0.0.1 port $KE_PORT (TLS 1.3, 8 cookies)"
+else
+	t_fail "ke: serves NTS-KE on 127.0.0.1 port $KE_PORT" \
+		"$("$QUERY" -c "$T/pki/ca.pem" -n localhost -p "$KE_PORT" -r 0 127.0.0.1 2>&1)"
+	show_log 10
 fi
 
 # ---------------------------------------------------------------- NTP on IPv4 and IPv6
@@ -413,7 +465,7 @@ elif [ -z "${NTP4_ADDR:-}" ] || [ -z "${NTP6_ADDR:-}" ]; then
 	t_fail "ntp: answers on ::1 as on 127.0.0.1" \
 		"$SERVICE_SRC has no IPv4 and IPv6 NTP listen lines (ntp, ntp6): $(grep '^listen' "$SVDIR/ntsd.conf" | tr '\n' ';')"
 elif wait_for 10 ntp_both "$NTP4_ADDR" "$NTP6_ADDR" && [ "$(ntsd_field 3)" = "$MAIN" ] &&
-	[ "$(children "$MAIN")" = "$NTP" ] && [ "$(ntsd_field 5)" = 0 ]; then
+	kids_same && [ "$(ntsd_field 5)" = 0 ]; then
 	t_pass "ntp: answers on ::1 as on 127.0.0.1, port $NTP_PORT, the same ntsd (mode 4, origin echoed)"
 	note "$(tr '\n' ';' <"$T/query.out")"
 else
@@ -484,6 +536,7 @@ check_proc() { # ROLE PID
 }
 check_proc main "$MAIN"
 check_proc ntp "$NTP"
+check_proc ke "$KE"
 
 # ---------------------------------------------------------------- per role: files
 
@@ -538,10 +591,16 @@ if [[ $out =~ ^trapped\ SIGSYS\ \(seccomp:\ openat ]]; then
 else
 	t_fail "ntp: no filesystem: openat, even of the status file, is trapped by seccomp" "got '$out'"
 fi
+out=$(inject "$KE" open "$KEYDIR/tls/key.pem")
+if [[ $out =~ ^trapped\ SIGSYS\ \(seccomp:\ openat ]]; then
+	t_pass "ke: no filesystem: openat, even of its own key file, is trapped by seccomp"
+else
+	t_fail "ke: no filesystem: openat, even of its own key file, is trapped by seccomp" "got '$out'"
+fi
 
 sleep 1.5 # main's status tick runs in between: it must still work
-if ! gone "$MAIN" && ! gone "$NTP" && [ "$(ntsd_field 3)" = "$MAIN" ] && [ "$(children "$MAIN")" = "$NTP" ] &&
-	[ "$(ntsd_field 5)" = 0 ] && answers &&
+if ! gone "$MAIN" && ! gone "$NTP" && ! gone "$KE" && [ "$(ntsd_field 3)" = "$MAIN" ] && kids_same &&
+	[ "$(ntsd_field 5)" = 0 ] && answers && ke_answers &&
 	[ "$(ls "/proc/$MAIN/fd" | wc -l)" = "$FDS_MAIN" ] && [ "$(ls "/proc/$NTP/fd" | wc -l)" = "$FDS_NTP" ] &&
 	! grep -q 'forbidden syscall' "$SVLOG"; then
 	t_pass "after the open injections: main and ntp alive (same pids, no restart, no fd left), NTP answered"
@@ -557,8 +616,8 @@ fi
 # kernel resumes the poll through restart_syscall, which must be allowed
 if [ -n "$MAIN" ] && [ -n "$NTP" ]; then
 	n=$(log_lines)
-	kill -STOP "$NTP" "$MAIN"; sleep 0.3; kill -CONT "$NTP" "$MAIN"; sleep 0.5
-	if answers && [ "$(ntsd_field 3)" = "$MAIN" ] && [ "$(children "$MAIN")" = "$NTP" ] &&
+	kill -STOP "$NTP" "$KE" "$MAIN"; sleep 0.3; kill -CONT "$NTP" "$KE" "$MAIN"; sleep 0.5
+	if answers && ke_answers && [ "$(ntsd_field 3)" = "$MAIN" ] && kids_same &&
 		! log_since "$n" "forbidden syscall"; then
 		t_pass "main and ntp stopped and continued (SIGSTOP, SIGCONT): both carry on, NTP answered"
 	else
@@ -579,7 +638,7 @@ restarted() {
 
 # kill_role ROLE PID SYSCALL: inject SYSCALL into PID, check the log and the restart
 kill_role() {
-	local role=$1 p=$2 sc=$3 n out rc old_main=$MAIN old_ntp=$NTP
+	local role=$1 p=$2 sc=$3 n out rc old_main=$MAIN old_ntp=$NTP old_ke=$KE
 	if [ -n "$SANDBOX_DUMP" ] && allowed_in "$role" "$sc"; then
 		t_fail "$role: $sc is forbidden (premise of this test)" "'ntsd -S' lists it as allowed in $role:" \
 			"$(grep -E "^$role: seccomp: allow $sc" <<<"$SANDBOX_DUMP")"
@@ -607,22 +666,23 @@ kill_role() {
 			show_log 8
 		fi
 	else
-		# the ntp role died by SIGSYS: main saw it and exited 111, the supervisor restarts
+		# the role died by SIGSYS: main saw it and exited 111, the supervisor restarts
 		if wait_for 10 gone "$p" &&
-			wait_for 10 log_since "$n" "ntsd[main] error: ntp role killed by SIGSYS" &&
+			wait_for 10 log_since "$n" "ntsd[main] error: $role role killed by SIGSYS" &&
 			wait_for 10 log_since_re "$n" "service ntsd exited with status 111; restarting in [0-9]+ s"; then
-			t_pass "ntp: died by SIGSYS (main: \"ntp role killed by SIGSYS\"; the service exits 111)"
+			t_pass "$role: died by SIGSYS (main: \"$role role killed by SIGSYS\"; the service exits 111)"
 		else
-			t_fail "ntp: died by SIGSYS (main: \"ntp role killed by SIGSYS\"; the service exits 111)"
+			t_fail "$role: died by SIGSYS (main: \"$role role killed by SIGSYS\"; the service exits 111)"
 			show_log 8
 		fi
 	fi
 
 	if wait_for 30 restarted "$old_main" && [ "$MAIN" != "$old_main" ] && [ "$NTP" != "$old_ntp" ] &&
-		gone "$old_main" && gone "$old_ntp" &&
-		[ "$(proc_field "$MAIN" Seccomp)" = 2 ] && [ "$(proc_field "$NTP" Seccomp)" = 2 ]; then
-		t_pass "$role killed: the supervisor restarts ntsd (new main and ntp), NTP answered again"
-		note "main $old_main -> $MAIN, ntp $old_ntp -> $NTP"
+		[ "$KE" != "$old_ke" ] && gone "$old_main" && gone "$old_ntp" && gone "$old_ke" &&
+		[ "$(proc_field "$MAIN" Seccomp)" = 2 ] && [ "$(proc_field "$NTP" Seccomp)" = 2 ] &&
+		[ "$(proc_field "$KE" Seccomp)" = 2 ] && wait_for 10 ke_answers; then
+		t_pass "$role killed: the supervisor restarts ntsd (new main, ntp and ke), NTP and NTS-KE answered again"
+		note "main $old_main -> $MAIN, ntp $old_ntp -> $NTP, ke $old_ke -> $KE"
 	else
 		t_fail "$role killed: the supervisor restarts ntsd, NTP answered again" \
 			"status: $(sv_status | tr '\n' ';') old main $old_main ntp $old_ntp, now main '$MAIN' ntp '$NTP'"
@@ -637,5 +697,9 @@ kill_role main "$MAIN" socket
 kill_role ntp "$NTP" openat
 # clock_adjtime: the network-facing role can never steer the clock
 kill_role ntp "$NTP" clock_adjtime
+# socket and clock_adjtime: the role holding the TLS key opens no new
+# connection (only accept4 on its sockets) and cannot steer the clock either
+kill_role ke "$KE" socket
+kill_role ke "$KE" clock_adjtime
 
 t_done
