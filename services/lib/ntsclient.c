@@ -311,6 +311,7 @@ int tg_ntsc_ke(struct tg_ntsc *s, const struct tg_ntsc_ke_params *p, char *err, 
 	rc = 0;
 out:
 	tg_tls_wipe(&tls);
+	tg_rng_rekey(&rng);
 	tg_wipe(&resp, sizeof(resp));
 	close(fd);
 	return rc;

@@ -42,7 +42,13 @@ int tg_rng_init(struct tg_rng *r)
 	memset(r, 0, sizeof(*r));
 	if (kernel_seed(seed) < 0)
 		return -1;
-	br_hmac_drbg_init(&r->drbg, &br_sha256_vtable, seed, sizeof(seed));
+	{
+		/* AES-NI when the CPU has it (asked once per process), else constant-time */
+		const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
+
+		br_aesctr_drbg_init(&r->drbg, ctr ? ctr : &br_aes_ct64_ctr_vtable, seed,
+		                    sizeof(seed));
+	}
 	tg_wipe(seed, sizeof(seed));
 	r->seeded_at = mono_s();
 	return 0;
@@ -55,13 +61,20 @@ void tg_rng_bytes(struct tg_rng *r, void *out, size_t n)
 
 		if (kernel_seed(seed) < 0)
 			tg_fatal("getrandom (reseeding the random generator)");
-		br_hmac_drbg_update(&r->drbg, seed, sizeof(seed));
+		br_aesctr_drbg_update(&r->drbg, seed, sizeof(seed));
 		tg_wipe(seed, sizeof(seed));
 		r->since_seed = 0;
 		r->seeded_at = mono_s();
 	}
-	br_hmac_drbg_generate(&r->drbg, out, n);
+	br_aesctr_drbg_generate(&r->drbg, out, n);
+	/* new key from the generator itself: what was given cannot be recomputed */
+	br_aesctr_drbg_update(&r->drbg, NULL, 0);
 	r->since_seed += n;
+}
+
+void tg_rng_rekey(struct tg_rng *r)
+{
+	tg_rng_bytes(r, NULL, 0);
 }
 
 void tg_rng_wipe(struct tg_rng *r)

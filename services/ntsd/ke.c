@@ -114,6 +114,7 @@ static void conn_close(struct ke_role *r, struct ke_conn *c)
 	c->fd = -1;
 	c->deadline_timer = 0;
 	tg_tls_wipe(&c->tls);
+	tg_rng_rekey(&r->rng); /* the handshake's key share cannot be recomputed later */
 	tg_wipe(c->req, c->req_len);
 	c->req_len = 0;
 	c->closing = 0;

@@ -9,7 +9,19 @@ Benchmarks, not tests: they report, they do not pass or fail.
   memory   resident memory (VmRSS) of each process of each service: the same
            static musl x86_64 binaries run on this host under tg-supervise,
            as the image runs them (the image has no shell to read /proc from)
+  nts      NTS served by ntsd against chrony 4.3 as NTS server, both on
+           127.0.0.1 of this host, alternately in the same run: NTS-KE
+           exchanges per second (1 and 2 clients), NTS-protected NTP
+           requests per second (16 in flight), plain NTP for reference, and
+           the servers' CPU time per request (tests/tools/tg-ntsload.c,
+           built here with the product toolchain)
 Writes out/bench/results.md and prints it.
+
+  python3 tests/bench/bench.py [SECTION...]
+
+runs only the sections named (boot, sizes, memory, nts; default all) and
+then writes out/bench/results-SECTION[-SECTION...].md.  TOP and OUT default
+to this checkout and its out/ (TG_OUT).
 """
 import os
 import re
@@ -20,7 +32,9 @@ import sys
 import tempfile
 import time
 
-TOP, OUT = os.environ["TOP"], os.environ["OUT"]
+TOP = os.environ.get("TOP") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+OUT = os.environ.get("OUT") or os.environ.get("TG_OUT") or os.path.join(TOP, "out")
 sys.path.insert(0, os.path.join(TOP, "tests", "image"))
 BOOTS = int(os.environ.get("TG_BENCH_BOOTS", "5"))
 lines = []
@@ -136,43 +150,336 @@ def sizes(board):
     return kv
 
 
+# ---------------------------------------------------------------- NTS load
+
+NTS_SECONDS = int(os.environ.get("TG_BENCH_NTS_SECONDS", "5"))
+NTS_ROUNDS = int(os.environ.get("TG_BENCH_NTS_ROUNDS", "3"))
+CHRONYD = "/usr/sbin/chronyd"
+STATIC_BIN = os.path.join(OUT, "x86_64", "services-static", "bin")
+NTSLOAD = os.path.join(OUT, "x86_64", "services-static", "test-tools", "tg-ntsload")
+# (label, tg-ntsload mode, concurrency or window)
+NTS_LOADS = [("NTS-KE, 1 client", "ke", 1), ("NTS-KE, 2 clients", "ke", 2),
+             ("NTS NTP, 16 in flight", "ntp", 16), ("plain NTP, 16 in flight", "plain", 16)]
+
+
+def free_port():
+    """a port free on 127.0.0.1 for both TCP and UDP"""
+    while True:
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        p = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+
+
+def ntp_stratum(port):
+    """stratum of a plain NTP answer from 127.0.0.1:port, or None"""
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(0.5)
+    try:
+        c.sendto(bytes([0x23]) + bytes(47), ("127.0.0.1", port))
+        return c.recvfrom(1024)[0][1]
+    except OSError:
+        return None
+    finally:
+        c.close()
+
+
+def cpu_ns(pids):
+    """CPU time (user + system) of the processes so far, in ns: the first field of
+    /proc/PID/task/TID/schedstat (the scheduler's exact sum_exec_runtime, the
+    same quantity as utime + stime in /proc/PID/stat without its 10 ms ticks)"""
+    total = 0
+    for pid in pids:
+        tdir = "/proc/%d/task" % pid
+        for tid in os.listdir(tdir):
+            with open(os.path.join(tdir, tid, "schedstat")) as f:
+                total += int(f.read().split()[0])
+    return total
+
+
+def pki(d):
+    """throwaway CA and P-256 server certificate for localhost / 127.0.0.1"""
+    cmds = [
+        "openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+        "-subj '/CN=bench CA' -addext basicConstraints=critical,CA:TRUE "
+        "-keyout ca.key -out ca.pem",
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-subj /CN=localhost -keyout server.key -out server.csr",
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' >ext",
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 "
+        "-extfile ext -out server.pem"]
+    for c in cmds:
+        subprocess.run(c, shell=True, cwd=d, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+
+class Server:
+    """one NTS server on 127.0.0.1 (ntsd or chronyd) with its processes"""
+
+    def __init__(self, name, argv, d, ke_port, ntp_port, env=None, notify=False):
+        self.name, self.ke_port, self.ntp_port = name, ke_port, ntp_port
+        self.log = open(os.path.join(d, name + ".log"), "w")
+        kw = {}
+        if notify:
+            r, w = os.pipe()
+            env = dict(env or os.environ, TG_NOTIFY_FD=str(w))
+            kw["pass_fds"] = (w,)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     **kw)
+        deadline = time.time() + 30
+        if notify:
+            os.close(w)
+            os.set_blocking(r, False)
+            got = b""
+            while b"ready" not in got and time.time() < deadline and self.proc.poll() is None:
+                time.sleep(0.1)
+                try:
+                    got += os.read(r, 100)
+                except BlockingIOError:
+                    pass
+            os.close(r)
+        # serving a synchronised clock (chrony's "local stratum" after its first update)
+        while time.time() < deadline and self.proc.poll() is None:
+            st = ntp_stratum(ntp_port)
+            if st and st < 16:
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("%s did not start serving; see %s" % (name, self.log.name))
+        # the main process and its children (ntsd: ntp and ke roles; chronyd: NTS-KE helper)
+        self.pids = [self.proc.pid] + [p for p, _ in children(self.proc.pid)]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def ntsload(srv, mode, n, ca):
+    """one tg-ntsload run against srv: (successes, errors, rate/s, server CPU us and
+    load generator CPU us per success)"""
+    if mode == "ke":
+        argv = [NTSLOAD, "ke", "127.0.0.1", str(srv.ke_port), ca, "localhost"]
+    elif mode == "ntp":
+        argv = [NTSLOAD, "ntp", "127.0.0.1", str(srv.ke_port), str(srv.ntp_port), ca,
+                "localhost"]
+    else:
+        argv = [NTSLOAD, "plain", "127.0.0.1", str(srv.ntp_port)]
+    argv += [str(NTS_SECONDS), str(n)]
+    c0, g0 = cpu_ns(srv.pids), os.times()
+    p = subprocess.run(argv, capture_output=True, text=True)
+    c1, g1 = cpu_ns(srv.pids), os.times()
+    kv = dict(w.split("=", 1) for w in p.stdout.split()[1:])
+    ok = int(kv["exchanges"] if mode == "ke" else kv["verified"])
+    bad = int(kv["failures"]) if mode == "ke" else int(kv["failed"]) + int(kv["lost"])
+    if p.stderr.strip():
+        print("%s %s %d: %s" % (srv.name, mode, n, p.stderr.strip()), file=sys.stderr)
+    gen = (g1.children_user + g1.children_system - g0.children_user - g0.children_system) * 1e6
+    per = max(ok, 1)
+    return ok, bad, float(kv["rate"].rstrip("/s")), (c1 - c0) / 1e3 / per, gen / per
+
+
+def build_ntsload():
+    env = dict(os.environ, TG_OUT=OUT)
+    subprocess.run(["bash", "-c", 'source "$0/build.sh"; JOBS=1; services_make x86_64 static "$1"',
+                    TOP, NTSLOAD], env=env, check=True)
+
+
+def nts_servers(d):
+    """start ntsd and chronyd as NTS servers; a list of Server"""
+    root = os.getuid() == 0
+    pkid = os.path.join(d, "pki")
+    keys = os.path.join(d, "keys")
+    os.makedirs(keys)
+    if root:  # ntsd drops to nobody: its key ring folder, certificate and key
+        subprocess.run(["chown", "-R", "nobody", pkid, keys], check=True)
+    os.chmod(keys, 0o700)
+    os.chmod(os.path.join(pkid, "server.key"), 0o600)
+    status = os.path.join(d, "status")
+    P, K = free_port(), free_port()
+    with open(os.path.join(d, "ntsd.conf"), "w") as f:
+        f.write("listen-ntp 127.0.0.1 %d\nlisten-ke 127.0.0.1 %d\nnts-port %d\n"
+                "tls-cert %s/server.pem\ntls-key %s/server.key\ncookie-keys %s/cookie-keys\n"
+                "status-file %s\n%s" % (P, K, P, pkid, pkid, keys, status,
+                                        "user nobody\n" if root else ""))
+    servers = [Server("ntsd", [os.path.join(STATIC_BIN, "ntsd"), "-f",
+                               os.path.join(d, "ntsd.conf")], d, K, P, notify=True)]
+    if os.access(CHRONYD, os.X_OK):
+        cd = os.path.join(d, "chrony")
+        os.makedirs(cd)
+        os.chmod(cd, 0o700)
+        CP, CK = free_port(), free_port()
+        with open(os.path.join(cd, "chrony.conf"), "w") as f:
+            f.write("port %d\nntsport %d\nbindaddress 127.0.0.1\nntsservercert %s/server.pem\n"
+                    "ntsserverkey %s/server.key\nntsdumpdir %s\nlocal stratum 3\n"
+                    "allow 127.0.0.1\ncmdport 0\npidfile %s/chronyd.pid\n" % (
+                        CP, CK, pkid, pkid, cd, cd))
+        argv = [CHRONYD, "-x", "-d", "-f", os.path.join(cd, "chrony.conf")]
+        if root:
+            argv += ["-u", "root"]
+        servers.append(Server("chrony", argv, d, CK, CP))
+    return servers
+
+
+def nts():
+    """ntsd against chrony: rates, CPU per request, ratios"""
+    if not os.access(os.path.join(STATIC_BIN, "ntsd"), os.X_OK):
+        emit("No %s/ntsd: build the x86_64 product first (./build.sh image)." % STATIC_BIN)
+        return
+    build_ntsload()
+    d = tempfile.mkdtemp(prefix="tg-bench-nts-")
+    os.chmod(d, 0o755)
+    os.makedirs(os.path.join(d, "pki"))
+    pki(os.path.join(d, "pki"))
+    ca = os.path.join(d, "pki", "ca.pem")
+    writer = subprocess.Popen([sys.executable, "-c",
+                               "import sys; sys.path.insert(0, sys.argv[1]); import tgtest; "
+                               "tgtest.write_status_forever(sys.argv[2])",
+                               os.path.join(TOP, "tests", "system"), os.path.join(d, "status")])
+    servers = []
+    try:
+        while not os.path.exists(os.path.join(d, "status")):
+            time.sleep(0.1)
+        servers = nts_servers(d)
+        with open("/proc/cpuinfo") as f:
+            model = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+        chrony_v = subprocess.run([CHRONYD, "--version"], capture_output=True,
+                                  text=True).stdout.split("(+")[0].strip()
+        emit("Host: %s, nproc %s, %s; load generator, ntsd (static musl x86_64 product binary) "
+             "and %s on the same cores, 127.0.0.1; %d rounds of %d s per load, the servers "
+             "alternating; medians." % (
+                 model.group(1) if model else "?",
+                 subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+                 os.uname().release, chrony_v, NTS_ROUNDS, NTS_SECONDS))
+        emit()
+        query = os.path.join(STATIC_BIN, "nts-query")
+        for s in servers:
+            q = subprocess.run([query, "-c", ca, "-n", "localhost", "-p", str(s.ke_port), "-P",
+                                str(s.ntp_port), "127.0.0.1"], capture_output=True, text=True)
+            emit("- %s: `%s` (%s)" % (s.name, (q.stdout.splitlines() or [q.stderr.strip()])[0],
+                                      ", ".join("pid %d %s" % (p, c) for p, c in
+                                                [(s.proc.pid, "main")] + children(s.proc.pid))))
+        emit()
+        res = {}  # (load index, server) -> list of results
+        for r in range(NTS_ROUNDS):
+            order = servers if r % 2 == 0 else servers[::-1]
+            for i, (label, mode, n) in enumerate(NTS_LOADS):
+                for s in order:
+                    res.setdefault((i, s.name), []).append(ntsload(s, mode, n, ca))
+        names = [s.name for s in servers]
+        two = len(names) > 1
+        cols = (["load"] + ["%s /s" % nm for nm in names] + ["rate ntsd/chrony"] * two +
+                ["%s CPU per request" % nm for nm in names] + ["CPU ntsd/chrony"] * two +
+                ["load generator CPU per request (%s)" % " / ".join(names), "errors"])
+        emit("| " + " | ".join(cols) + " |")
+        emit("|---" * len(cols) + "|")
+        for i, (label, mode, n) in enumerate(NTS_LOADS):
+            rate = {nm: med([x[2] for x in res[(i, nm)]]) for nm in names}
+            cpu = {nm: med([x[3] for x in res[(i, nm)]]) for nm in names}
+            gen = {nm: med([x[4] for x in res[(i, nm)]]) for nm in names}
+            errs = sum(x[1] for nm in names for x in res[(i, nm)])
+            row = "| %s | " % label + " | ".join("%.0f" % rate[nm] for nm in names)
+            if two:
+                row += " | **%.2f**" % (rate["ntsd"] / rate["chrony"])
+            row += " | " + " | ".join("%.1f µs" % cpu[nm] for nm in names)
+            if two:
+                row += " | **%.2f**" % (cpu["ntsd"] / cpu["chrony"])
+            row += " | " + " / ".join("%.1f µs" % gen[nm] for nm in names)
+            row += " | %d |" % errs
+            emit(row)
+        emit()
+        emit("Per run (rate/s, server CPU µs per request): " + "; ".join(
+            "%s %s: %s" % (label, nm, ", ".join("%.0f %.1f" % (x[2], x[3])
+                                                for x in res[(i, nm)]))
+            for i, (label, _, _) in enumerate(NTS_LOADS) for nm in names))
+    finally:
+        for s in servers:
+            s.stop()
+        writer.terminate()
+        writer.wait()
+        subprocess.run(["rm", "-rf", d])
+
+
+# ---------------------------------------------------------------- report
+
 MiB = 1048576.0
+
+
+def boot():
+    emit("### Boot: QEMU start to \"all services ready\" (median of %d boots)" % BOOTS)
+    emit()
+    emit("| board | firmware + boot script | + kernel, initramfs, verity | + early boot (rc.boot) "
+         "| + services ready | total (min - max) |")
+    emit("|---|---|---|---|---|---|")
+    for board in ("qemu-x86_64", "qemu-aarch64"):
+        r = boot_times(board)
+        k, root, init, ready = (med([x[i] for x in r]) for i in range(4))
+        emit("| %s | %.2f s | %.2f s | %.2f s | %.2f s | **%.2f s** (%.2f - %.2f) |" % (
+            board, k, root - k, init - root, ready - init, ready,
+            min(x[3] for x in r), max(x[3] for x in r)))
+    emit()
+
+
+def section_sizes():
+    emit("### Sizes")
+    emit()
+    emit("| board | kernel | initramfs | root (squashfs xz) | root + hash tree | slot (kernel + "
+         "initramfs + root) | one slot, xz | disk image (allocated / apparent) |")
+    emit("|---|---|---|---|---|---|---|---|")
+    for board in ("qemu-x86_64", "qemu-aarch64"):
+        z = sizes(board)
+        emit("| %s | %.2f MiB | %.2f MiB | %.2f MiB | %.2f MiB | **%.2f MiB** | %.2f MiB | "
+             "%.1f / %.0f MiB |" % (
+                 board, z["kernel"] / MiB, z["initramfs"] / MiB, z["root_squashfs"] / MiB,
+                 z["root_with_hashtree"] / MiB, z["slot_compressed"] / MiB, z["slot_xz"] / MiB,
+                 z["disk_allocated"] / MiB, z["disk"] / MiB))
+    emit()
+
+
+def section_memory():
+    emit("### Resident memory (VmRSS), x86_64 static binaries under tg-supervise, after 100 NTP "
+         "requests")
+    emit()
+    emit("| service | role | VmRSS |")
+    emit("|---|---|---|")
+    for svc, role, kib in memory():
+        emit("| %s | %s | %d KiB |" % (svc, role, kib))
+    emit()
+
+
+def section_nts():
+    emit("### NTS: ntsd vs chrony 4.3, same machine, same run")
+    emit()
+    nts()
+    emit()
+
+
+SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory, "nts": section_nts}
+chosen = sys.argv[1:] or list(SECTIONS)
+for name in chosen:
+    if name not in SECTIONS:
+        sys.exit("bench.py: unknown section '%s' (expected: %s)" % (name, " ".join(SECTIONS)))
 emit("## Results of ./build.sh bench (%s)" % time.strftime("%Y-%m-%d"))
 emit()
 emit("Host: %s, %d cores; QEMU TCG (no KVM)." % (
     subprocess.run(["uname", "-m"], capture_output=True, text=True).stdout.strip(),
     os.cpu_count()))
 emit()
-emit("### Boot: QEMU start to \"all services ready\" (median of %d boots)" % BOOTS)
-emit()
-emit("| board | firmware + boot script | + kernel, initramfs, verity | + early boot (rc.boot) "
-     "| + services ready | total (min - max) |")
-emit("|---|---|---|---|---|---|")
-for board in ("qemu-x86_64", "qemu-aarch64"):
-    r = boot_times(board)
-    k, root, init, ready = (med([x[i] for x in r]) for i in range(4))
-    emit("| %s | %.2f s | %.2f s | %.2f s | %.2f s | **%.2f s** (%.2f - %.2f) |" % (
-        board, k, root - k, init - root, ready - init, ready,
-        min(x[3] for x in r), max(x[3] for x in r)))
-emit()
-emit("### Sizes")
-emit()
-emit("| board | kernel | initramfs | root (squashfs xz) | root + hash tree | slot (kernel + initramfs "
-     "+ root) | one slot, xz | disk image (allocated / apparent) |")
-emit("|---|---|---|---|---|---|---|---|")
-for board in ("qemu-x86_64", "qemu-aarch64"):
-    z = sizes(board)
-    emit("| %s | %.2f MiB | %.2f MiB | %.2f MiB | %.2f MiB | **%.2f MiB** | %.2f MiB | %.1f / %.0f MiB |" % (
-        board, z["kernel"] / MiB, z["initramfs"] / MiB, z["root_squashfs"] / MiB,
-        z["root_with_hashtree"] / MiB, z["slot_compressed"] / MiB, z["slot_xz"] / MiB,
-        z["disk_allocated"] / MiB, z["disk"] / MiB))
-emit()
-emit("### Resident memory (VmRSS), x86_64 static binaries under tg-supervise, after 100 NTP requests")
-emit()
-emit("| service | role | VmRSS |")
-emit("|---|---|---|")
-for svc, role, kib in memory():
-    emit("| %s | %s | %d KiB |" % (svc, role, kib))
+for name in chosen:
+    SECTIONS[name]()
 os.makedirs(os.path.join(OUT, "bench"), exist_ok=True)
-with open(os.path.join(OUT, "bench", "results.md"), "w") as f:
+result = "results.md" if not sys.argv[1:] else "results-%s.md" % "-".join(chosen)
+with open(os.path.join(OUT, "bench", result), "w") as f:
     f.write("\n".join(lines) + "\n")
