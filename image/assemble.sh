@@ -327,6 +327,10 @@ image_run() {
 	fi
 	# say which forwarded ports a service of this image actually listens on
 	local svc=$OUT/work/$BOARD/rootfs/etc/timegate/services ke_note="" console_note=""
+	# our NTS client for this host: the static build of its architecture if
+	# an image of it was built (it runs on the host), else the test build
+	local q=$OUT/$(uname -m)/services-static/bin/nts-query
+	[ -x "$q" ] || q=$OUT/host/services-host/bin/nts-query
 	grep -qsE '^listen tcp [^ ]+ 4460 ' "$svc"/*.conf || ke_note=" -- no service of this image serves it yet"
 	grep -qsE '^listen tcp [^ ]+ 443 ' "$svc"/*.conf || console_note=" -- no service of this image serves it yet"
 	cat <<-EOF
@@ -340,7 +344,7 @@ image_run() {
 	          chrony.conf:  server 127.0.0.1 port ${TG_FWD_NTP:-11123} nts ntsport ${TG_FWD_NTSKE:-4460} iburst
 	                        ntstrustedcerts $DEV_PKI/ca.pem
 	          then: chronyc -N authdata   (mode NTS, AEAD 15, cookies)
-	          or:   out/host/services-host/bin/nts-query -c $DEV_PKI/ca.pem -n localhost \\
+	          or:   $q -c $DEV_PKI/ca.pem -n localhost \\
 	                    -p ${TG_FWD_NTSKE:-4460} -P ${TG_FWD_NTP:-11123} 127.0.0.1
 	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/  (guest port 443, management interface)$console_note
 	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
