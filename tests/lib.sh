@@ -25,6 +25,38 @@ wait_for() {
 	done
 }
 
+# t_pki DIR: a throwaway CA (DIR/ca.pem, ca.key) and a P-256 server
+# certificate for localhost and 127.0.0.1 it signed (DIR/server.pem,
+# server.key), valid 30 days, made with the host's openssl; for the NTS
+# tests.  Fails if openssl does.
+t_pki() {
+	local d=$1
+	mkdir -p "$d" &&
+		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+			-subj "/CN=test CA" -addext basicConstraints=critical,CA:TRUE \
+			-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+			-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+			-days 30 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null &&
+		chmod 600 "$d/ca.key" "$d/server.key"
+}
+
+# t_free_port: a port free on 127.0.0.1 for TCP and UDP both (NTP and NTS-KE
+# test servers take one of each)
+t_free_port() {
+	/usr/bin/python3 -c 'import socket
+while True:
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p); break'
+}
+
 # host_program_grants: service-file lines (tg-supervise(8)) that let a
 # Landlock-confined service run the host's dynamically linked programs
 # (sh, sleep, python3): execute them and the loader, read their libraries

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ct.h"
+#include "tls13.h"
 
 #define KE_HDR     4      /* record: C|type (16), body length (16) */
 #define KE_CRIT    0x8000 /* critical bit of the record type word */
@@ -541,6 +542,20 @@ void tg_ntske_exporter_context(uint16_t aead, int s2c, uint8_t ctx[5])
 	tg_ntp_put16(ctx, TG_NTS_PROTO_NTPV4);
 	tg_ntp_put16(ctx + 2, aead);
 	ctx[4] = s2c ? 1 : 0;
+}
+
+int tg_ntske_export_keys(const struct tg_tls *t, uint16_t aead, uint8_t *c2s, uint8_t *s2c)
+{
+	size_t klen = tg_siv_key_len(aead);
+	uint8_t ctx[5];
+
+	if (klen == 0)
+		return -1;
+	tg_ntske_exporter_context(aead, 0, ctx);
+	if (tg_tls_export(t, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), c2s, klen) < 0)
+		return -1;
+	tg_ntske_exporter_context(aead, 1, ctx);
+	return tg_tls_export(t, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), s2c, klen);
 }
 
 /* ------------------------------------------------------------------ NTP */

@@ -28,12 +28,12 @@
 
 /* ---------------------------------------------------------------- NTS-KE */
 
-#define TG_NTSKE_PORT     4460
-#define TG_NTSKE_ALPN     "ntske/1"
-#define TG_NTSKE_EXPORTER "EXPORTER-network-time-security"
-#define TG_NTSKE_MSG_MAX  4096 /* largest request/response we parse or build */
-#define TG_NTS_COOKIE_MAX 256  /* largest cookie we keep or accept */
-#define TG_NTS_COOKIES    8    /* cookies a KE response carries */
+#define TG_NTSKE_PORT      4460
+#define TG_NTSKE_ALPN      "ntske/1"
+#define TG_NTSKE_EXPORTER  "EXPORTER-network-time-security"
+#define TG_NTSKE_MSG_MAX   4096 /* largest request/response we parse or build */
+#define TG_NTS_COOKIE_MAX  256  /* largest cookie we keep or accept */
+#define TG_NTS_COOKIES     8    /* cookies a KE response carries */
 #define TG_NTS_PROTO_NTPV4 0
 
 enum tg_ntske_rec {
@@ -77,7 +77,7 @@ const char *tg_nts_strerror(int err);
  * recorded as seen.
  */
 struct tg_ntske_request {
-	int has_ntpv4;    /* Next Protocol listed NTPv4 (0) */
+	int has_ntpv4; /* Next Protocol listed NTPv4 (0) */
 	size_t n_aead;
 	uint16_t aeads[8];
 	char server[256]; /* "" none */
@@ -150,6 +150,15 @@ int tg_ntske_parse_response(const uint8_t *buf, size_t len, struct tg_ntske_resp
  */
 void tg_ntske_exporter_context(uint16_t aead, int s2c, uint8_t ctx[5]);
 
+/*
+ * The two session keys of RFC 8915 5.1 from a completed TLS 1.3 session
+ * (the server's ke role and the client alike): c2s and s2c get
+ * tg_siv_key_len(aead) bytes each.  0, or -1 (unknown AEAD, handshake not
+ * complete).
+ */
+struct tg_tls;
+int tg_ntske_export_keys(const struct tg_tls *t, uint16_t aead, uint8_t *c2s, uint8_t *s2c);
+
 /* ------------------------------------------------------------------ NTP */
 
 #define TG_NTS_EF_UNIQUE_ID   0x0104
@@ -171,7 +180,7 @@ struct tg_nts_request {
 	uint16_t uid_off, uid_len;       /* body of the unique identifier */
 	uint16_t cookie_off, cookie_len; /* body of the cookie (with its padding to 4) */
 	size_t n_placeholders;
-	uint16_t auth_off;   /* header of the authenticator field = end of the AD */
+	uint16_t auth_off; /* header of the authenticator field = end of the AD */
 	uint16_t nonce_off, nonce_len;
 	uint16_t ct_off, ct_len;
 };

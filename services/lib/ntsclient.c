@@ -159,18 +159,6 @@ static void tls_failure(char *err, size_t errlen)
 
 /* ------------------------------------------------------------------- KE */
 
-static int export_keys(struct tg_ntsc *s)
-{
-	size_t klen = tg_siv_key_len(s->aead);
-	uint8_t ctx[5];
-
-	tg_ntske_exporter_context(s->aead, 0, ctx);
-	if (tg_tls_export(&tls, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), s->c2s, klen) < 0)
-		return -1;
-	tg_ntske_exporter_context(s->aead, 1, ctx);
-	return tg_tls_export(&tls, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), s->s2c, klen);
-}
-
 int tg_ntsc_ke(struct tg_ntsc *s, const struct tg_ntsc_ke_params *p, char *err, size_t errlen)
 {
 	static const uint16_t default_aeads[] = {TG_SIV_AEAD_256, TG_SIV_AEAD_512, TG_SIV_AEAD_384};
@@ -293,7 +281,7 @@ int tg_ntsc_ke(struct tg_ntsc *s, const struct tg_ntsc_ke_params *p, char *err, 
 		         resp.n_cookies ? "a usable AEAD" : "cookies");
 		goto out;
 	}
-	if (export_keys(s) < 0) {
+	if (tg_ntske_export_keys(&tls, s->aead, s->c2s, s->s2c) < 0) {
 		snprintf(err, errlen, "NTS-KE: TLS exporter failed");
 		goto out;
 	}

@@ -735,29 +735,47 @@ static int server_alpn(struct tg_tls *t, const struct client_hello *ch)
 	return -1;
 }
 
+/*
+ * A ServerHello (RFC 8446 4.1.3) into w: random, the client's session id
+ * echoed, our suite, supported_versions 1.3 and key_share.  A
+ * HelloRetryRequest is the same message with the special random and a
+ * key_share naming only the group (with_share 0); the real one carries
+ * our public key share.
+ */
+static void write_server_hello(struct tg_tls *t, struct wr *w, const struct client_hello *ch,
+                               const uint8_t random[32], int with_share)
+{
+	size_t at, ext, e;
+
+	at = hs_msg_begin(w, HS_SERVER_HELLO);
+	wr_int(w, 0x0303, 2);
+	wr_bytes(w, random, 32);
+	wr_int(w, (uint32_t)ch->sid_len, 1);
+	wr_bytes(w, ch->sid, ch->sid_len);
+	wr_int(w, t->suite, 2);
+	wr_int(w, 0, 1);
+	ext = wr_open(w, 2);
+	wr_int(w, EXT_VERSIONS, 2);
+	wr_int(w, 2, 2);
+	wr_int(w, 0x0304, 2);
+	wr_int(w, EXT_KEY_SHARE, 2);
+	e = wr_open(w, 2);
+	wr_int(w, t->group, 2);
+	if (with_share) {
+		wr_int(w, (uint32_t)share_len(t->group), 2);
+		wr_bytes(w, t->ecdh_pub, share_len(t->group));
+	}
+	wr_close(w, e, 2);
+	wr_close(w, ext, 2);
+	hs_msg_end(t, w, at);
+}
+
 static void server_send_hrr(struct tg_tls *t, const struct client_hello *ch)
 {
 	struct wr w = hs_begin(t);
-	size_t at, ext, e;
 
 	th_restart_hrr(t);
-	at = hs_msg_begin(&w, HS_SERVER_HELLO);
-	wr_int(&w, 0x0303, 2);
-	wr_bytes(&w, hrr_random, 32);
-	wr_int(&w, (uint32_t)ch->sid_len, 1);
-	wr_bytes(&w, ch->sid, ch->sid_len);
-	wr_int(&w, t->suite, 2);
-	wr_int(&w, 0, 1);
-	ext = wr_open(&w, 2);
-	wr_int(&w, EXT_VERSIONS, 2);
-	wr_int(&w, 2, 2);
-	wr_int(&w, 0x0304, 2);
-	wr_int(&w, EXT_KEY_SHARE, 2);
-	e = wr_open(&w, 2);
-	wr_int(&w, t->group, 2);
-	wr_close(&w, e, 2);
-	wr_close(&w, ext, 2);
-	hs_msg_end(t, &w, at);
+	write_server_hello(t, &w, ch, hrr_random, 0);
 	if (hs_flush(t, &w) < 0) {
 		fail(t, TG_TLS_ESPACE, TG_TLS_ALERT_INTERNAL_ERROR);
 		return;
@@ -788,25 +806,7 @@ static void server_send_flight(struct tg_tls *t, const struct client_hello *ch, 
 	(*t->rng)->generate(t->rng, rnd, sizeof rnd);
 
 	w = hs_begin(t);
-	at = hs_msg_begin(&w, HS_SERVER_HELLO);
-	wr_int(&w, 0x0303, 2);
-	wr_bytes(&w, rnd, 32);
-	wr_int(&w, (uint32_t)ch->sid_len, 1);
-	wr_bytes(&w, ch->sid, ch->sid_len);
-	wr_int(&w, t->suite, 2);
-	wr_int(&w, 0, 1);
-	ext = wr_open(&w, 2);
-	wr_int(&w, EXT_VERSIONS, 2);
-	wr_int(&w, 2, 2);
-	wr_int(&w, 0x0304, 2);
-	wr_int(&w, EXT_KEY_SHARE, 2);
-	e = wr_open(&w, 2);
-	wr_int(&w, t->group, 2);
-	wr_int(&w, (uint32_t)share_len(t->group), 2);
-	wr_bytes(&w, t->ecdh_pub, share_len(t->group));
-	wr_close(&w, e, 2);
-	wr_close(&w, ext, 2);
-	hs_msg_end(t, &w, at);
+	write_server_hello(t, &w, ch, rnd, 1);
 	if (hs_flush(t, &w) < 0)
 		goto nospace;
 	if (ch->sid_len)

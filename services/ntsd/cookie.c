@@ -136,6 +136,23 @@ size_t ntsd_cookie_seal(const struct ntsd_keyring *r, const struct ntsd_cookie_p
 	return n ? CK_SIV + n : 0;
 }
 
+int ntsd_cookie_seal_n(const struct ntsd_keyring *r, const struct ntsd_cookie_plain *plain,
+                       struct tg_rng *rng, size_t n, uint8_t (*out)[TG_NTS_COOKIE_MAX],
+                       const uint8_t **ptr, size_t *len)
+{
+	uint8_t nonce[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tg_rng_bytes(rng, nonce, sizeof(nonce));
+		len[i] = ntsd_cookie_seal(r, plain, nonce, out[i], TG_NTS_COOKIE_MAX);
+		ptr[i] = out[i];
+		if (len[i] == 0)
+			return -1;
+	}
+	return 0;
+}
+
 int ntsd_cookie_open(const struct ntsd_keyring *r, const uint8_t *c, size_t len,
                      struct ntsd_cookie_plain *plain)
 {

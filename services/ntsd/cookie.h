@@ -28,6 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nts.h"
+#include "rng.h"
+
 #define NTSD_COOKIE_KEYS     3  /* current + 2 previous */
 #define NTSD_COOKIE_KEY_LEN  32 /* AES-SIV-CMAC-256 master key */
 #define NTSD_COOKIE_OVERHEAD (4 + 16 + 16 + 4)
@@ -58,6 +61,16 @@ struct ntsd_cookie_plain {
  */
 size_t ntsd_cookie_seal(const struct ntsd_keyring *r, const struct ntsd_cookie_plain *plain,
                         const uint8_t nonce[16], uint8_t *out, size_t cap);
+
+/*
+ * n cookies for one session (an NTS-KE answer's eight, or an NTS answer's
+ * one per cookie and placeholder received), each sealed with a fresh
+ * nonce from rng into out[i], len[i] bytes; ptr[i] points at out[i] (the
+ * form the NTS builders take).  0, or -1 as ntsd_cookie_seal fails.
+ */
+int ntsd_cookie_seal_n(const struct ntsd_keyring *r, const struct ntsd_cookie_plain *plain,
+                       struct tg_rng *rng, size_t n, uint8_t (*out)[TG_NTS_COOKIE_MAX],
+                       const uint8_t **ptr, size_t *len);
 
 /*
  * Open a cookie from the network: 0 and *plain filled, or -1 (unknown

@@ -155,23 +155,6 @@ static void conn_flush(struct ke_role *r, struct ke_conn *c)
 	}
 }
 
-/* The session keys of RFC 8915 5.1, exported from the TLS session. */
-static int export_keys(struct ke_conn *c, uint16_t aead, struct ntsd_cookie_plain *plain)
-{
-	size_t klen = tg_siv_key_len(aead);
-	uint8_t ctx[5];
-
-	memset(plain, 0, sizeof(*plain));
-	plain->aead = aead;
-	tg_ntske_exporter_context(aead, 0, ctx);
-	if (tg_tls_export(&c->tls, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), plain->c2s, klen) < 0)
-		return -1;
-	tg_ntske_exporter_context(aead, 1, ctx);
-	if (tg_tls_export(&c->tls, TG_NTSKE_EXPORTER, ctx, sizeof(ctx), plain->s2c, klen) < 0)
-		return -1;
-	return 0;
-}
-
 static void respond_error(struct ke_role *r, struct ke_conn *c, uint16_t code)
 {
 	uint8_t out[16];
@@ -192,9 +175,9 @@ static void respond(struct ke_role *r, struct ke_conn *c, const struct tg_ntske_
 	size_t clen[TG_NTS_COOKIES];
 	struct ntsd_cookie_plain plain;
 	uint8_t out[TG_NTSKE_MSG_MAX];
-	uint8_t nonce[16];
 	uint16_t aead;
-	size_t i, n;
+	size_t n;
+	int ok;
 
 	if (!req->has_ntpv4) {
 		respond_error(r, c, TG_NTSKE_ERR_BAD_REQUEST);
@@ -206,21 +189,15 @@ static void respond(struct ke_role *r, struct ke_conn *c, const struct tg_ntske_
 		respond_error(r, c, TG_NTSKE_ERR_BAD_REQUEST);
 		return;
 	}
-	if (!r->have_keys || export_keys(c, aead, &plain) < 0) {
+	memset(&plain, 0, sizeof(plain));
+	plain.aead = aead;
+	ok = r->have_keys && tg_ntske_export_keys(&c->tls, aead, plain.c2s, plain.s2c) == 0 &&
+	     ntsd_cookie_seal_n(&r->ring, &plain, &r->rng, TG_NTS_COOKIES, cookies, cp, clen) == 0;
+	tg_wipe(&plain, sizeof(plain));
+	if (!ok) {
 		respond_error(r, c, TG_NTSKE_ERR_INTERNAL);
 		return;
 	}
-	for (i = 0; i < TG_NTS_COOKIES; i++) {
-		tg_rng_bytes(&r->rng, nonce, sizeof(nonce));
-		clen[i] = ntsd_cookie_seal(&r->ring, &plain, nonce, cookies[i], sizeof(cookies[i]));
-		cp[i] = cookies[i];
-		if (clen[i] == 0) {
-			tg_wipe(&plain, sizeof(plain));
-			respond_error(r, c, TG_NTSKE_ERR_INTERNAL);
-			return;
-		}
-	}
-	tg_wipe(&plain, sizeof(plain));
 	n = tg_ntske_build_response(aead, r->conf->nts_server[0] ? r->conf->nts_server : NULL,
 	                            r->conf->nts_port, cp, clen, TG_NTS_COOKIES, out, sizeof(out));
 	if (n == 0 || tg_tls_write(&c->tls, out, n) < 0) {

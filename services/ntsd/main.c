@@ -113,50 +113,44 @@ static int key_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
 	return tg_conf_str(argv[0], c->user, sizeof(c->user), err, errlen);
 }
 
+/* listen-ntp / listen-ke ADDRESS PORT: a numeric IPv4 or IPv6 address and a port */
+static int listen_key(const char *key, char **argv, char *addr, size_t addr_cap, uint16_t *port,
+                      int *have, char *err, size_t errlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint64_t p;
+
+	if (inet_pton(AF_INET, argv[0], &a4) != 1 && inet_pton(AF_INET6, argv[0], &a6) != 1) {
+		snprintf(err, errlen, "'%s' expects a numeric IPv4 or IPv6 address, got '%.64s'",
+		         key, argv[0]);
+		return -1;
+	}
+	if (tg_conf_u64(argv[1], 1, 65535, &p, err, errlen) < 0)
+		return -1;
+	if (tg_conf_str(argv[0], addr, addr_cap, err, errlen) < 0)
+		return -1;
+	*port = (uint16_t)p;
+	*have = 1;
+	return 0;
+}
+
 static int key_listen_ntp(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
 	struct ntsd_conf *c = ctx;
-	struct in6_addr a6;
-	struct in_addr a4;
-	uint64_t port;
 
 	(void)argc;
-	if (inet_pton(AF_INET, argv[0], &a4) != 1 && inet_pton(AF_INET6, argv[0], &a6) != 1) {
-		snprintf(err, errlen,
-		         "'listen-ntp' expects a numeric IPv4 or IPv6 address, got '%.64s'",
-		         argv[0]);
-		return -1;
-	}
-	if (tg_conf_u64(argv[1], 1, 65535, &port, err, errlen) < 0)
-		return -1;
-	if (tg_conf_str(argv[0], c->listen_addr, sizeof(c->listen_addr), err, errlen) < 0)
-		return -1;
-	c->listen_port = (uint16_t)port;
-	c->have_listen_ntp = 1;
-	return 0;
+	return listen_key("listen-ntp", argv, c->listen_addr, sizeof(c->listen_addr),
+	                  &c->listen_port, &c->have_listen_ntp, err, errlen);
 }
 
 static int key_listen_ke(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
 	struct ntsd_conf *c = ctx;
-	struct in6_addr a6;
-	struct in_addr a4;
-	uint64_t port;
 
 	(void)argc;
-	if (inet_pton(AF_INET, argv[0], &a4) != 1 && inet_pton(AF_INET6, argv[0], &a6) != 1) {
-		snprintf(err, errlen,
-		         "'listen-ke' expects a numeric IPv4 or IPv6 address, got '%.64s'",
-		         argv[0]);
-		return -1;
-	}
-	if (tg_conf_u64(argv[1], 1, 65535, &port, err, errlen) < 0)
-		return -1;
-	if (tg_conf_str(argv[0], c->listen_ke_addr, sizeof(c->listen_ke_addr), err, errlen) < 0)
-		return -1;
-	c->listen_ke_port = (uint16_t)port;
-	c->have_listen_ke = 1;
-	return 0;
+	return listen_key("listen-ke", argv, c->listen_ke_addr, sizeof(c->listen_ke_addr),
+	                  &c->listen_ke_port, &c->have_listen_ke, err, errlen);
 }
 
 /* an absolute path into dst (tls-cert, tls-key, cookie-keys) */

@@ -348,7 +348,7 @@ static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
 	struct tg_siv c2s, s2c;
 	struct timespec tx;
 	uint8_t nonce[TG_NTS_NONCE_LEN];
-	size_t i, n_cookies, out, klen;
+	size_t n_cookies, out, klen;
 	int ok;
 
 	*stamped = 0;
@@ -376,20 +376,11 @@ static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
 	n_cookies = 1 + nr.n_placeholders;
 	if (n_cookies > TG_NTS_COOKIES)
 		n_cookies = TG_NTS_COOKIES;
-	for (i = 0; i < n_cookies; i++) {
-		tg_rng_bytes(&r->rng, nonce, sizeof(nonce));
-		clen[i] = ntsd_cookie_seal(&r->ring, &plain, nonce, cookies[i], sizeof(cookies[i]));
-		cp[i] = cookies[i];
-		if (clen[i] == 0) {
-			tg_wipe(&plain, sizeof(plain));
-			return 0;
-		}
-	}
-	if (tg_siv_init(&s2c, plain.s2c, tg_siv_key_len(plain.aead)) < 0) {
-		tg_wipe(&plain, sizeof(plain));
-		return 0;
-	}
+	ok = ntsd_cookie_seal_n(&r->ring, &plain, &r->rng, n_cookies, cookies, cp, clen) == 0 &&
+	     tg_siv_init(&s2c, plain.s2c, tg_siv_key_len(plain.aead)) == 0;
 	tg_wipe(&plain, sizeof(plain));
+	if (!ok)
+		return 0;
 	/* the transmit time is authenticated: stamp it, then seal */
 	clock_gettime(CLOCK_REALTIME, &tx);
 	tg_ntp_set_transmit(reply, tg_ntp_from_timespec(&tx));

@@ -39,16 +39,7 @@ trap cleanup EXIT
 gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 d=$T/pki
-mkdir -p "$d"
-openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-	-subj "/CN=test CA" -addext basicConstraints=critical,CA:TRUE \
-	-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/ext" &&
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-		-days 30 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null ||
-	{ t_fail "openssl: test certificates"; t_done; }
+t_pki "$d" || { t_fail "openssl: test certificates"; t_done; }
 chown -R "$NTSD_USER" "$d"
 mkdir -p "$T/keys"
 chown "$NTSD_USER" "$T/keys"
@@ -58,19 +49,8 @@ chown "$NTSD_USER" "$T/keys"
 PIDS+=("$!")
 wait_for 10 test -s "$T/status" || { t_fail "status writer"; t_done; }
 
-freeport() {
-	"$PY" -c 'import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p); break'
-}
-P=$(freeport)
-K=$(freeport)
+P=$(t_free_port)
+K=$(t_free_port)
 cat >"$T/ntsd.conf" <<EOF
 listen-ntp 127.0.0.1 $P
 listen-ke 127.0.0.1 $K

@@ -53,21 +53,8 @@ show_log() { sed 's/^/    /' "$1" >&2; }
 
 # ---------------------------------------------------------------- certificates
 
-pki() { # DIR: CA + P-256 server certificate for localhost / 127.0.0.1
-	local d=$1
-	mkdir -p "$d"
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-subj "/CN=test CA" -addext basicConstraints=critical,CA:TRUE \
-		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/ext" &&
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-		-days 30 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null
-}
-pki "$T/pki" || { t_fail "openssl: test certificates"; t_done; }
+t_pki "$T/pki" || { t_fail "openssl: test certificates"; t_done; }
 chown -R "$NTSD_USER" "$T/pki"
-chmod 600 "$T/pki/server.key"
 
 # ---------------------------------------------------------------- helpers
 
@@ -105,19 +92,7 @@ def ke(port, ca, payload, timeout=5):
     return out
 
 cmd = sys.argv[1]
-if cmd == "freeport":  # TYPE: a free port on 127.0.0.1 for TCP and UDP both
-    while True:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        p = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        print(p)
-        break
-elif cmd == "writer":
+if cmd == "writer":
     write_status_forever(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
 elif cmd == "ke":  # PORT CA CASE: print the records of the answer
     port, ca, case = int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -171,7 +146,6 @@ elif cmd == "slow":  # PORT N: open N connections, send nothing; print how many 
     print("closed-after-deadline", closed)
 EOF
 
-freeport() { "$PY" "$T/nts.py" freeport; }
 
 "$PY" "$T/nts.py" writer "$T/status" 2 1 GPS &
 PIDS+=("$!")
@@ -180,8 +154,8 @@ wait_for 10 test -s "$T/status" || { t_fail "status writer" "no $T/status"; t_do
 mkdir -p "$T/keys"
 chown "$NTSD_USER" "$T/keys"
 chmod 700 "$T/keys"
-P=$(freeport)
-K=$(freeport)
+P=$(t_free_port)
+K=$(t_free_port)
 
 # start_ntsd NAME [EXTRA CONFIG LINE]: sets NTSD_PID; log $T/NAME.log
 start_ntsd() {
@@ -392,8 +366,8 @@ if [ -x "$CHRONYD" ] && [ -x "$CHRONYC" ]; then
 	kill -TERM "$CPID"
 
 	# ------------------------------------------------------------ chrony as NTS server
-	CP=$(freeport)
-	CK=$(freeport)
+	CP=$(t_free_port)
+	CK=$(t_free_port)
 	mkdir -p "$T/chronys"
 	cat >"$T/chronys/chrony.conf" <<-EOF
 		port $CP
@@ -428,8 +402,8 @@ fi
 
 # a running ntsd with the wrong key: NTS-KE off, said why, NTP (and NTS with old cookies) served
 stop_ntsd "$D"
-P2=$(freeport)
-K2=$(freeport)
+P2=$(t_free_port)
+K2=$(t_free_port)
 sed -e "s|^tls-key .*|tls-key $T/pki/other.key|" -e "s|^listen-ntp .*|listen-ntp 127.0.0.1 $P2|" \
 	-e "s|^listen-ke .*|listen-ke 127.0.0.1 $K2|" -e "s|^nts-port .*|nts-port $P2|" "$T/a.conf" >"$T/e.conf"
 echo "ntp-plain no" >>"$T/e.conf"

@@ -365,14 +365,9 @@ done
 find "$R" -type d -exec chmod go+rx {} +
 # the ke role's certificate, where the image keeps it (/data/ntsd/tls, the
 # service's `write` folder): a throwaway CA and P-256 server certificate
-mkdir -p "$KEYDIR/tls" "$T/pki"
-if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-	-subj "/CN=test CA" -keyout "$T/pki/ca.key" -out "$T/pki/ca.pem" 2>/dev/null &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-		-keyout "$KEYDIR/tls/key.pem" -out "$T/pki/server.csr" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost\n' >"$T/pki/ext" &&
-	openssl x509 -req -in "$T/pki/server.csr" -CA "$T/pki/ca.pem" -CAkey "$T/pki/ca.key" \
-		-CAcreateserial -days 30 -extfile "$T/pki/ext" -out "$KEYDIR/tls/cert.pem" 2>/dev/null; then
+mkdir -p "$KEYDIR/tls"
+if t_pki "$T/pki" && cp "$T/pki/server.key" "$KEYDIR/tls/key.pem" &&
+	cp "$T/pki/server.pem" "$KEYDIR/tls/cert.pem"; then
 	chown -R "$SVC_UID:$SVC_GID" "$KEYDIR"
 	chmod 700 "$KEYDIR" "$KEYDIR/tls"
 else
