@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "ct.h"
+#include "ec.h"
+#include "p256.h"
 #include "tls13.h"
 #include "tls13_int.h"
 
@@ -450,7 +452,7 @@ static size_t share_len(uint16_t group)
 /* Fresh key pair for group into ecdh_priv / ecdh_pub; 0 or -1. */
 static int ecdh_keygen(struct tg_tls *t, uint16_t group)
 {
-	const br_ec_impl *ec = br_ec_get_default();
+	const br_ec_impl *ec = &tg_ec_impl;
 	br_ec_private_key sk;
 	br_ec_public_key pk;
 	uint8_t kb[BR_EC_KBUF_PRIV_MAX_SIZE], pb[BR_EC_KBUF_PUB_MAX_SIZE];
@@ -474,7 +476,7 @@ static int ecdh_keygen(struct tg_tls *t, uint16_t group)
 static int ecdh_shared(struct tg_tls *t, uint16_t group, const uint8_t *peer, size_t len,
                        uint8_t *out)
 {
-	const br_ec_impl *ec = br_ec_get_default();
+	const br_ec_impl *ec = &tg_ec_impl;
 	uint8_t p[65];
 	unsigned z = 0;
 	int ok;
@@ -844,7 +846,7 @@ static void server_send_flight(struct tg_tls *t, const struct client_hello *ch, 
 	hs_msg_end(t, &w, at);
 	/* CertificateVerify: ecdsa_secp256r1_sha256 over the transcript so far */
 	cv_hash(t, &br_sha256_vtable, h);
-	sl = br_ecdsa_i31_sign_asn1(br_ec_get_default(), &br_sha256_vtable, h, c->key, sig);
+	sl = tg_p256_ecdsa_sign_asn1(&br_sha256_vtable, h, 32, c->key, sig);
 	if (sl == 0) {
 		fail(t, TG_TLS_ECRYPTO, TG_TLS_ALERT_INTERNAL_ERROR);
 		return;
@@ -1326,7 +1328,7 @@ static void client_cv(struct tg_tls *t, const uint8_t *msg, size_t len)
 		if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != BR_EC_secp256r1)
 			break;
 		cv_hash(t, &br_sha256_vtable, hv);
-		ok = (int)br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), hv, 32, &pk->key.ec, sig.p,
+		ok = (int)br_ecdsa_i31_vrfy_asn1(&tg_ec_impl, hv, 32, &pk->key.ec, sig.p,
 		                                 sig.len);
 		h = &br_sha256_vtable;
 		break;

@@ -42,6 +42,7 @@
 #include "conf.h"
 #include "cookie.h"
 #include "ct.h"
+#include "ec.h"
 #include "evloop.h"
 #include "ipc.h"
 #include "log.h"
@@ -662,7 +663,7 @@ static int key_matches_leaf(const struct tg_pem_chain *ch, const struct tg_pem_k
 		         m.conf.tls_cert);
 		return -1;
 	}
-	if (br_ec_compute_pub(br_ec_get_default(), &ours, pub, &k->key) == 0 ||
+	if (br_ec_compute_pub(&tg_ec_impl, &ours, pub, &k->key) == 0 ||
 	    ours.qlen != pk->key.ec.qlen || memcmp(ours.q, pk->key.ec.q, ours.qlen) != 0) {
 		snprintf(
 		    err, errlen,
