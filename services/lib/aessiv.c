@@ -16,9 +16,12 @@
  * low word never wraps and the 128-bit increment never carries out of it.
  * Hence iv = Q[0..12), counter = Q[12..16) big-endian is exact.
  *
- * Backend: AES-NI (x86ni) when the CPU has it, else the constant-time
- * bitsliced ct64 code.  Key schedules live on the stack for one call and
- * are wiped afterwards.
+ * Backend: our AES-NI code (aesni.c: the CBC-MAC reads the message where
+ * it lies and keeps the round keys in registers, CTR runs four blocks at
+ * a time) when the CPU has it, else BearSSL's constant-time bitsliced
+ * ct64 code, whole blocks per call (CBC encrypts in place: a copy on the
+ * stack, wiped).  The key schedules live in the context (tg_siv_init)
+ * and are wiped with it (tg_siv_wipe).
  */
 #include "aessiv.h"
 
@@ -34,34 +37,10 @@
 /* Set by the tests (which #include this file) to exercise the ct64 code. */
 static int siv_force_ct64;
 
-/*
- * The AES code is chosen once per process: BearSSL's *_get_vtable() asks
- * the CPU (CPUID) on every call, and CPUID traps to the hypervisor in a
- * virtual machine (6.7 us measured on our build machines; an NTS request
- * made seven such calls, most of its cost: docs/PERFORMANCE.md).
- */
-static const br_block_cbcenc_class *cbcenc_vtable(void)
+/* AES-NI unless the CPU lacks it or a test forces the portable code */
+static int use_aesni(void)
 {
-	static const br_block_cbcenc_class *x86ni;
-	static int asked;
-
-	if (!asked) {
-		x86ni = br_aes_x86ni_cbcenc_get_vtable();
-		asked = 1;
-	}
-	return x86ni && !siv_force_ct64 ? x86ni : &br_aes_ct64_cbcenc_vtable;
-}
-
-static const br_block_ctr_class *ctr_vtable(void)
-{
-	static const br_block_ctr_class *x86ni;
-	static int asked;
-
-	if (!asked) {
-		x86ni = br_aes_x86ni_ctr_get_vtable();
-		asked = 1;
-	}
-	return x86ni && !siv_force_ct64 ? x86ni : &br_aes_ct64_ctr_vtable;
+	return tg_aesni_available() && !siv_force_ct64;
 }
 
 size_t tg_siv_key_len(uint16_t aead)
@@ -78,33 +57,33 @@ size_t tg_siv_key_len(uint16_t aead)
 	}
 }
 
-int tg_siv_init(struct tg_siv *s, const uint8_t *key, size_t key_len)
+static uint64_t get64(const uint8_t *p)
 {
-	memset(s, 0, sizeof(*s));
-	if (key_len != 32 && key_len != 48 && key_len != 64)
-		return -1;
-	s->klen = key_len / 2;
-	memcpy(s->k1, key, s->klen);
-	memcpy(s->k2, key + s->klen, s->klen);
-	s->ok = 1;
-	return 0;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
-void tg_siv_wipe(struct tg_siv *s)
+static void put64(uint8_t *p, uint64_t v)
 {
-	tg_wipe(s, sizeof(*s));
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
 }
 
 /* dbl (RFC 5297 2.3): shift the 128-bit string left by one, xor 0x87 on carry */
 static void dbl(uint8_t b[16])
 {
-	unsigned carry = b[0] >> 7;
-	int i;
-
-	for (i = 0; i < 15; i++)
-		b[i] = (uint8_t)(b[i] << 1 | b[i + 1] >> 7);
+	uint64_t hi = get64(b), lo = get64(b + 8);
 	/* constant time: the mask is 0x87 or 0 without a branch */
-	b[15] = (uint8_t)(b[15] << 1 ^ (0x87 & -carry));
+	uint64_t carry = (uint64_t)0x87 & -(hi >> 63);
+
+	put64(b, hi << 1 | lo >> 63);
+	put64(b + 8, lo << 1 ^ carry);
 }
 
 static void xor16(uint8_t *dst, const uint8_t *src)
@@ -117,55 +96,58 @@ static void xor16(uint8_t *dst, const uint8_t *src)
 
 /* ---------------------------------------------------------------- CMAC */
 
+/* One CMAC computation under a keyed context. */
 struct cmac {
-	br_aes_gen_cbcenc_keys aes;
-	uint8_t k1[16], k2[16]; /* RFC 4493 subkeys */
-	uint8_t x[16];          /* chaining value */
-	uint8_t buf[16];        /* held-back block: the last one is special */
-	size_t n;               /* bytes in buf */
+	const struct tg_siv *s;
+	uint8_t x[16];   /* chaining value */
+	uint8_t buf[16]; /* held-back block: the last one is special */
+	size_t n;        /* bytes in buf */
 };
 
-static void cmac_block(struct cmac *c, const uint8_t in[16])
+static void cmac_start(struct cmac *c, const struct tg_siv *s)
 {
-	uint8_t t[16];
-
-	memcpy(t, in, 16);
-	c->aes.vtable->run(&c->aes.vtable, c->x, t, 16); /* x = E(x ^ in) */
-	tg_wipe(t, sizeof(t));
-}
-
-static void cmac_key(struct cmac *c, const uint8_t *key, size_t klen)
-{
-	const br_block_cbcenc_class *vt = cbcenc_vtable();
-
 	memset(c, 0, sizeof(*c));
-	vt->init(&c->aes.vtable, key, klen);
-	/* L = E(0); K1 = dbl(L); K2 = dbl(K1) */
-	cmac_block(c, c->buf);
-	memcpy(c->k1, c->x, 16);
-	dbl(c->k1);
-	memcpy(c->k2, c->k1, 16);
-	dbl(c->k2);
-	memset(c->x, 0, 16);
+	c->s = s;
 }
 
-/* Start a new message under the same key. */
-static void cmac_reset(struct cmac *c)
+/* x = CBC-MAC chaining over data[0..len), len a multiple of 16 */
+static void cmac_run(struct cmac *c, const uint8_t *data, size_t len)
 {
-	memset(c->x, 0, 16);
-	memset(c->buf, 0, 16);
-	c->n = 0;
+	uint8_t tmp[256]; /* BearSSL's CBC encrypts in place: a copy, wiped */
+	size_t k;
+
+	if (c->s->ni) {
+		tg_aesni_cbcmac(&c->s->mac.ni, c->x, data, len / 16);
+		return;
+	}
+	while (len > 0) {
+		k = len < sizeof(tmp) ? len : sizeof(tmp);
+		memcpy(tmp, data, k);
+		br_aes_ct64_cbcenc_run(&c->s->mac.ct64, c->x, tmp, k);
+		data += k;
+		len -= k;
+	}
+	tg_wipe(tmp, sizeof(tmp)); /* the text may be secret (cookie keys) */
 }
 
 static void cmac_update(struct cmac *c, const uint8_t *p, size_t len)
 {
+
 	while (len > 0) {
 		size_t k;
 
 		if (c->n == 16) {
 			/* more data follows, so the held block is not the last */
-			cmac_block(c, c->buf);
+			cmac_run(c, c->buf, 16);
 			c->n = 0;
+		}
+		if (c->n == 0 && len > 16) {
+			/* whole blocks, keeping at least one byte back for the final block */
+			k = (len - 1) / 16 * 16;
+			cmac_run(c, p, k);
+			p += k;
+			len -= k;
+			continue;
 		}
 		k = 16 - c->n < len ? 16 - c->n : len;
 		memcpy(c->buf + c->n, p, k);
@@ -178,54 +160,104 @@ static void cmac_update(struct cmac *c, const uint8_t *p, size_t len)
 static void cmac_final(struct cmac *c, uint8_t out[16])
 {
 	if (c->n == 16) {
-		xor16(c->buf, c->k1);
+		xor16(c->buf, c->s->sub1);
 	} else {
 		memset(c->buf + c->n, 0, 16 - c->n);
 		c->buf[c->n] = 0x80;
-		xor16(c->buf, c->k2);
+		xor16(c->buf, c->s->sub2);
 	}
-	cmac_block(c, c->buf);
+	cmac_run(c, c->buf, 16);
 	memcpy(out, c->x, 16);
-	cmac_reset(c);
+	memset(c->x, 0, 16);
+	memset(c->buf, 0, 16);
+	c->n = 0;
 }
 
-static void cmac_wipe(struct cmac *c)
+/* b = E_K1(b), one block */
+static void mac_block(const struct tg_siv *s, uint8_t b[16])
 {
-	tg_wipe(c, sizeof(*c));
+	uint8_t x[16] = {0};
+
+	if (s->ni) {
+		tg_aesni_cbcmac(&s->mac.ni, x, b, 1);
+		memcpy(b, x, 16);
+	} else {
+		br_aes_ct64_cbcenc_run(&s->mac.ct64, x, b, 16);
+	}
+	tg_wipe(x, sizeof(x));
+}
+
+int tg_siv_init(struct tg_siv *s, const uint8_t *key, size_t key_len)
+{
+	memset(s, 0, sizeof(*s));
+	if (key_len != 32 && key_len != 48 && key_len != 64)
+		return -1;
+	s->klen = key_len / 2;
+	s->ni = use_aesni();
+	if (s->ni) {
+		tg_aesni_expand(&s->mac.ni, key, s->klen);
+		tg_aesni_expand(&s->ctr.ni, key + s->klen, s->klen);
+	} else {
+		br_aes_ct64_cbcenc_init(&s->mac.ct64, key, s->klen);
+		br_aes_ct64_ctr_init(&s->ctr.ct64, key + s->klen, s->klen);
+	}
+	/* L = E(0); K1 = dbl(L); K2 = dbl(K1) (RFC 4493 2.3) */
+	mac_block(s, s->sub1);
+	dbl(s->sub1);
+	memcpy(s->sub2, s->sub1, 16);
+	dbl(s->sub2);
+	/*
+	 * S2V starts with D = CMAC(K1, <zero>) whatever the strings: one full
+	 * block, so E(0 ^ K1) = E(K1)
+	 */
+	memcpy(s->d0, s->sub1, 16);
+	mac_block(s, s->d0);
+	s->ok = 1;
+	return 0;
+}
+
+void tg_siv_wipe(struct tg_siv *s)
+{
+	tg_wipe(s, sizeof(*s));
 }
 
 /* ---------------------------------------------------------------- S2V */
 
-/* RFC 5297 2.4 over n strings with an already keyed CMAC. */
-static void s2v(struct cmac *c, const uint8_t *const *str, const size_t *len, size_t n,
+/* RFC 5297 2.4 over n strings. */
+static void s2v(const struct tg_siv *s, const uint8_t *const *str, const size_t *len, size_t n,
                 uint8_t v[16])
 {
-	static const uint8_t zero[16], one[16] = {[15] = 1};
+	static const uint8_t one[16] = {[15] = 1};
 	uint8_t d[16], t[16];
+	struct cmac c;
 	size_t i;
 
-	cmac_reset(c);
-	if (n == 0) {
-		cmac_update(c, one, 16);
-		cmac_final(c, v);
+	if (s->ni) {
+		/* the whole S2V with the round keys in registers */
+		tg_aesni_s2v(&s->mac.ni, s->sub1, s->sub2, s->d0, str, len, n, v);
 		return;
 	}
-	cmac_update(c, zero, 16);
-	cmac_final(c, d);
+	cmac_start(&c, s);
+	if (n == 0) {
+		cmac_update(&c, one, 16);
+		cmac_final(&c, v);
+		return;
+	}
+	memcpy(d, s->d0, 16);
 	for (i = 0; i + 1 < n; i++) {
 		dbl(d);
-		cmac_update(c, str[i], len[i]);
-		cmac_final(c, t);
+		cmac_update(&c, str[i], len[i]);
+		cmac_final(&c, t);
 		xor16(d, t);
 	}
 	if (len[n - 1] >= 16) {
 		/* T = Sn xorend D: the last 16 bytes of Sn xored with D */
 		size_t head = len[n - 1] - 16;
 
-		cmac_update(c, str[n - 1], head);
+		cmac_update(&c, str[n - 1], head);
 		memcpy(t, str[n - 1] + head, 16);
 		xor16(t, d);
-		cmac_update(c, t, 16);
+		cmac_update(&c, t, 16);
 	} else {
 		/* T = dbl(D) xor pad(Sn) */
 		dbl(d);
@@ -234,24 +266,21 @@ static void s2v(struct cmac *c, const uint8_t *const *str, const size_t *len, si
 			memcpy(t, str[n - 1], len[n - 1]);
 		t[len[n - 1]] = 0x80;
 		xor16(t, d);
-		cmac_update(c, t, 16);
+		cmac_update(&c, t, 16);
 	}
-	cmac_final(c, v);
+	cmac_final(&c, v);
 	tg_wipe(d, sizeof(d));
 	tg_wipe(t, sizeof(t));
+	tg_wipe(&c, sizeof(c));
 }
 
 void tg_siv_s2v(const struct tg_siv *s, const uint8_t *const *str, const size_t *len, size_t n,
                 uint8_t v[16])
 {
-	struct cmac c;
-
 	memset(v, 0, 16);
 	if (!s->ok || n > 8)
 		return;
-	cmac_key(&c, s->k1, s->klen);
-	s2v(&c, str, len, n, v);
-	cmac_wipe(&c);
+	s2v(s, str, len, n, v);
 }
 
 /* S2V for the AEAD: (AD, nonce, text), the nonce left out when empty. */
@@ -260,7 +289,6 @@ static void siv_v(const struct tg_siv *s, const uint8_t *nonce, size_t nonce_len
 {
 	const uint8_t *str[3];
 	size_t len[3], n = 0;
-	struct cmac c;
 
 	str[n] = ad;
 	len[n++] = ad_len;
@@ -270,9 +298,7 @@ static void siv_v(const struct tg_siv *s, const uint8_t *nonce, size_t nonce_len
 	}
 	str[n] = text;
 	len[n++] = text_len;
-	cmac_key(&c, s->k1, s->klen);
-	s2v(&c, str, len, n, v);
-	cmac_wipe(&c);
+	s2v(s, str, len, n, v);
 }
 
 /* ---------------------------------------------------------------- CTR */
@@ -280,7 +306,6 @@ static void siv_v(const struct tg_siv *s, const uint8_t *nonce, size_t nonce_len
 /* data[0..len) ^= AES-CTR keystream under K2 from the counter Q = V & ~bits 31, 63 */
 static void siv_ctr(const struct tg_siv *s, const uint8_t v[16], uint8_t *data, size_t len)
 {
-	br_aes_gen_ctr_keys aes;
 	uint8_t q[16];
 	uint32_t cc;
 
@@ -290,9 +315,10 @@ static void siv_ctr(const struct tg_siv *s, const uint8_t v[16], uint8_t *data, 
 	q[8] &= 0x7f;
 	q[12] &= 0x7f;
 	cc = (uint32_t)q[12] << 24 | (uint32_t)q[13] << 16 | (uint32_t)q[14] << 8 | q[15];
-	ctr_vtable()->init(&aes.vtable, s->k2, s->klen);
-	aes.vtable->run(&aes.vtable, q, cc, data, len);
-	tg_wipe(&aes, sizeof(aes));
+	if (s->ni)
+		tg_aesni_ctr(&s->ctr.ni, q, cc, data, len);
+	else
+		br_aes_ct64_ctr_run(&s->ctr.ct64, q, cc, data, len);
 	tg_wipe(q, sizeof(q));
 }
 

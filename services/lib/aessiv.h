@@ -1,8 +1,8 @@
 /*
  * aessiv.h - AES-SIV-CMAC (RFC 5297) as the NTS AEAD algorithms
  * AEAD_AES_SIV_CMAC_256 (IANA 15, 32-byte key), _384 (16, 48-byte key)
- * and _512 (17, 64-byte key), on BearSSL's AES (AES-NI where the CPU has
- * it, else the constant-time bitsliced code).
+ * and _512 (17, 64-byte key), on AES-NI where the CPU has it (aesni.c),
+ * else on BearSSL's constant-time bitsliced AES (ct64).
  *
  * One associated-data string and one nonce, as RFC 8915 uses it (S2V
  * over AD, then nonce, then plaintext; RFC 5297 2.4).  The output is the
@@ -10,12 +10,21 @@
  * sealed message is 16 bytes longer than its plaintext.  Tag check in
  * constant time; on a failed open the plaintext buffer is wiped.  No
  * allocation; contexts are wiped by tg_siv_wipe().
+ *
+ * tg_siv_init expands the key once (both AES key schedules, the CMAC
+ * subkeys and S2V's first block, which depend on the key alone), so a
+ * context kept for a long-lived key (ntsd's cookie master keys) costs
+ * nothing per message.  The AES backend is fixed when the context is
+ * keyed.
  */
 #ifndef TG_AESSIV_H
 #define TG_AESSIV_H
 
+#include <bearssl_block.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "aesni.h"
 
 #define TG_SIV_AEAD_256 15
 #define TG_SIV_AEAD_384 16
@@ -28,8 +37,18 @@ size_t tg_siv_key_len(uint16_t aead);
 
 /* A keyed context (both halves of the key expanded). */
 struct tg_siv {
-	uint8_t k1[32], k2[32]; /* MAC key, CTR key (16, 24 or 32 bytes used) */
-	size_t klen;            /* bytes of each half */
+	union {
+		struct tg_aesni_key ni;
+		br_aes_ct64_cbcenc_keys ct64;
+	} mac; /* K1, for CMAC (CBC-MAC) */
+	union {
+		struct tg_aesni_key ni;
+		br_aes_ct64_ctr_keys ct64;
+	} ctr;                      /* K2, for CTR */
+	int ni;                     /* 1: AES-NI keys, 0: ct64 keys */
+	uint8_t sub1[16], sub2[16]; /* CMAC subkeys (RFC 4493 K1, K2) */
+	uint8_t d0[16];             /* S2V's D = CMAC(K1, <zero>) */
+	size_t klen;                /* bytes of each half: 16, 24 or 32 */
 	int ok;
 };
 

@@ -101,13 +101,49 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- cookies */
 
+/*
+ * Keyed AES-SIV contexts of the master keys in use, so that a cookie
+ * does not redo the key expansion (two AES key schedules and two block
+ * encryptions, a quarter of an NTS request's crypto).  A slot matches a
+ * ring key by id and by the key bytes (compared in constant time), so a
+ * ring that changes under the cache can never seal or open with a stale
+ * key; a miss keys the slot again.  Per process (the ke and ntp roles are
+ * single-threaded), wiped by ntsd_keyring_wipe.
+ */
+static struct {
+	int used;
+	uint32_t id;
+	uint8_t key[NTSD_COOKIE_KEY_LEN];
+	struct tg_siv siv;
+} ctx_cache[NTSD_COOKIE_KEYS];
+static size_t ctx_next; /* the slot a miss replaces */
+
+static const struct tg_siv *master_ctx(const struct ntsd_cookie_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < NTSD_COOKIE_KEYS; i++)
+		if (ctx_cache[i].used && ctx_cache[i].id == k->id &&
+		    tg_ct_eq(ctx_cache[i].key, k->key, NTSD_COOKIE_KEY_LEN))
+			return &ctx_cache[i].siv;
+	i = ctx_next;
+	ctx_next = (ctx_next + 1) % NTSD_COOKIE_KEYS;
+	tg_wipe(&ctx_cache[i], sizeof(ctx_cache[i]));
+	if (tg_siv_init(&ctx_cache[i].siv, k->key, NTSD_COOKIE_KEY_LEN) < 0)
+		return NULL;
+	ctx_cache[i].id = k->id;
+	memcpy(ctx_cache[i].key, k->key, NTSD_COOKIE_KEY_LEN);
+	ctx_cache[i].used = 1;
+	return &ctx_cache[i].siv;
+}
+
 size_t ntsd_cookie_seal(const struct ntsd_keyring *r, const struct ntsd_cookie_plain *plain,
                         const uint8_t nonce[16], uint8_t *out, size_t cap)
 {
 	const struct ntsd_cookie_key *k;
+	const struct tg_siv *s;
 	uint8_t pt[PT_MAX];
 	size_t klen, pt_len, n;
-	struct tg_siv s;
 
 	if (r->n == 0 || r->n > NTSD_COOKIE_KEYS || r->cur >= r->n)
 		return 0;
@@ -125,13 +161,13 @@ size_t ntsd_cookie_seal(const struct ntsd_keyring *r, const struct ntsd_cookie_p
 	memcpy(pt + 4 + klen, plain->s2c, klen);
 	put32(out + CK_ID, k->id);
 	memcpy(out + CK_NONCE, nonce, 16);
-	if (tg_siv_init(&s, k->key, NTSD_COOKIE_KEY_LEN) < 0) {
+	s = master_ctx(k);
+	if (!s) {
 		tg_wipe(pt, sizeof(pt));
 		return 0;
 	}
-	n = tg_siv_seal(&s, out + CK_NONCE, 16, out + CK_ID, 4, pt, pt_len, out + CK_SIV,
+	n = tg_siv_seal(s, out + CK_NONCE, 16, out + CK_ID, 4, pt, pt_len, out + CK_SIV,
 	                cap - CK_SIV);
-	tg_siv_wipe(&s);
 	tg_wipe(pt, sizeof(pt));
 	return n ? CK_SIV + n : 0;
 }
@@ -161,7 +197,7 @@ int ntsd_cookie_open(const struct ntsd_keyring *r, const uint8_t *c, size_t len,
 	size_t i, klen;
 	uint32_t id;
 	uint16_t aead;
-	struct tg_siv s;
+	const struct tg_siv *s;
 	long n;
 
 	memset(plain, 0, sizeof(*plain));
@@ -177,11 +213,11 @@ int ntsd_cookie_open(const struct ntsd_keyring *r, const uint8_t *c, size_t len,
 		}
 	if (!k)
 		return -1;
-	if (tg_siv_init(&s, k->key, NTSD_COOKIE_KEY_LEN) < 0)
+	s = master_ctx(k);
+	if (!s)
 		return -1;
-	n = tg_siv_open(&s, c + CK_NONCE, 16, c + CK_ID, 4, c + CK_SIV, len - CK_SIV, pt,
+	n = tg_siv_open(s, c + CK_NONCE, 16, c + CK_ID, 4, c + CK_SIV, len - CK_SIV, pt,
 	                sizeof(pt));
-	tg_siv_wipe(&s);
 	if (n < 4) {
 		tg_wipe(pt, sizeof(pt));
 		return -1;
@@ -258,6 +294,7 @@ int64_t ntsd_keyring_age(const struct ntsd_keyring *r, int64_t now)
 void ntsd_keyring_wipe(struct ntsd_keyring *r)
 {
 	tg_wipe(r, sizeof(*r));
+	tg_wipe(ctx_cache, sizeof(ctx_cache));
 }
 
 size_t ntsd_keyring_encode(const struct ntsd_keyring *r, uint8_t *out, size_t cap)
