@@ -444,17 +444,13 @@ out:
  * "TGNS" | version 1 | aead u16 | port u16 | name length u8 | name |
  * c2s[64] | s2c[64] | n cookies u8 | n x (length u16 | cookie) | CRC-32
  */
-#define SESS_MAX (4 + 1 + 2 + 2 + 1 + 255 + 128 + 1 + TG_NTS_COOKIES * (2 + TG_NTS_COOKIE_MAX) + 4)
 
-int tg_ntsc_save(const struct tg_ntsc *s, const char *path, char *err, size_t errlen)
+size_t tg_ntsc_encode(const struct tg_ntsc *s, uint8_t *b, size_t cap)
 {
-	static uint8_t b[SESS_MAX];
-	char tmp[512];
-	size_t n = 0, i, nl = strlen(s->ntp_server);
-	int fd, rc = -1;
+	size_t n = 0, i, nl = strnlen(s->ntp_server, sizeof(s->ntp_server) - 1);
 
-	if (nl > 255)
-		nl = 255;
+	if (cap < TG_NTSC_SESSION_MAX || s->n_cookies > TG_NTS_COOKIES)
+		return 0;
 	memcpy(b, "TGNS", 4);
 	n = 4;
 	b[n++] = 1;
@@ -470,12 +466,88 @@ int tg_ntsc_save(const struct tg_ntsc *s, const char *path, char *err, size_t er
 	n += 128;
 	b[n++] = (uint8_t)s->n_cookies;
 	for (i = 0; i < s->n_cookies; i++) {
+		if (s->cookie_len[i] > TG_NTS_COOKIE_MAX)
+			return 0;
 		tg_ntp_put16(b + n, (uint16_t)s->cookie_len[i]);
 		memcpy(b + n + 2, s->cookies[i], s->cookie_len[i]);
 		n += 2 + s->cookie_len[i];
 	}
 	tg_ntp_put32(b + n, tg_crc32(0, b, n));
-	n += 4;
+	return n + 4;
+}
+
+int tg_ntsc_decode(struct tg_ntsc *s, const uint8_t *b, size_t n, char *err, size_t errlen)
+{
+	size_t off, i, nl;
+
+	memset(s, 0, sizeof(*s));
+	if (n < 4 + 1 + 2 + 2 + 1 + 128 + 1 + 4 || n > TG_NTSC_SESSION_MAX ||
+	    memcmp(b, "TGNS", 4) != 0 || b[4] != 1) {
+		snprintf(err, errlen, "not an NTS session file (expected TGNS version 1, %d to %d bytes)",
+		         4 + 1 + 2 + 2 + 1 + 128 + 1 + 4, TG_NTSC_SESSION_MAX);
+		return -1;
+	}
+	if (tg_ntp_get32(b + n - 4) != tg_crc32(0, b, n - 4)) {
+		snprintf(err, errlen, "checksum mismatch (file damaged)");
+		return -1;
+	}
+	snprintf(err, errlen, "NTS session file with a valid checksum but bad contents");
+	s->aead = tg_ntp_get16(b + 5);
+	s->ntp_port = tg_ntp_get16(b + 7);
+	nl = b[9];
+	off = 10;
+	if (tg_siv_key_len(s->aead) == 0) {
+		snprintf(err, errlen, "unknown AEAD %u in the NTS session file (expected 15, 16 or 17)",
+		         s->aead);
+		goto bad;
+	}
+	if (off + nl + 128 + 1 > n - 4)
+		goto bad;
+	memcpy(s->ntp_server, b + off, nl);
+	s->ntp_server[nl] = '\0';
+	if (strlen(s->ntp_server) != nl)
+		goto bad; /* a NUL inside the name */
+	off += nl;
+	memcpy(s->c2s, b + off, 64);
+	memcpy(s->s2c, b + off + 64, 64);
+	off += 128;
+	s->n_cookies = b[off++];
+	if (s->n_cookies > TG_NTS_COOKIES)
+		goto bad;
+	for (i = 0; i < s->n_cookies; i++) {
+		size_t cl;
+
+		if (off + 2 > n - 4)
+			goto bad;
+		cl = tg_ntp_get16(b + off);
+		if (cl == 0 || cl > TG_NTS_COOKIE_MAX || off + 2 + cl > n - 4)
+			goto bad;
+		memcpy(s->cookies[i], b + off + 2, cl);
+		s->cookie_len[i] = cl;
+		off += 2 + cl;
+	}
+	if (off != n - 4)
+		goto bad;
+	if (errlen)
+		err[0] = '\0';
+	return 0;
+bad:
+	tg_ntsc_wipe(s);
+	return -1;
+}
+
+int tg_ntsc_save(const struct tg_ntsc *s, const char *path, char *err, size_t errlen)
+{
+	static uint8_t b[TG_NTSC_SESSION_MAX];
+	char tmp[512];
+	size_t n;
+	int fd, rc = -1;
+
+	n = tg_ntsc_encode(s, b, sizeof(b));
+	if (n == 0) {
+		snprintf(err, errlen, "%s: the session cannot be encoded", path);
+		return -1;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -502,10 +574,11 @@ out:
 
 int tg_ntsc_load(struct tg_ntsc *s, const char *path, char *err, size_t errlen)
 {
-	static uint8_t b[SESS_MAX + 1];
-	size_t n = 0, off, i, nl;
+	static uint8_t b[TG_NTSC_SESSION_MAX + 1];
+	char why[160];
+	size_t n = 0;
 	ssize_t got;
-	int fd, rc = -1;
+	int fd, rc;
 
 	memset(s, 0, sizeof(*s));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -516,49 +589,12 @@ int tg_ntsc_load(struct tg_ntsc *s, const char *path, char *err, size_t errlen)
 	while (n < sizeof(b) && (got = read(fd, b + n, sizeof(b) - n)) > 0)
 		n += (size_t)got;
 	close(fd);
-	snprintf(err, errlen, "%s: not an NTS session file (expected TGNS version 1)", path);
-	if (n < 4 + 1 + 2 + 2 + 1 + 128 + 1 + 4 || n > SESS_MAX || memcmp(b, "TGNS", 4) != 0 ||
-	    b[4] != 1)
-		goto out;
-	if (tg_ntp_get32(b + n - 4) != tg_crc32(0, b, n - 4)) {
-		snprintf(err, errlen, "%s: checksum mismatch (file damaged)", path);
-		goto out;
-	}
-	s->aead = tg_ntp_get16(b + 5);
-	s->ntp_port = tg_ntp_get16(b + 7);
-	nl = b[9];
-	off = 10;
-	if (tg_siv_key_len(s->aead) == 0 || off + nl + 128 + 1 > n - 4)
-		goto out;
-	memcpy(s->ntp_server, b + off, nl);
-	s->ntp_server[nl] = '\0';
-	off += nl;
-	memcpy(s->c2s, b + off, 64);
-	memcpy(s->s2c, b + off + 64, 64);
-	off += 128;
-	s->n_cookies = b[off++];
-	if (s->n_cookies > TG_NTS_COOKIES)
-		goto out;
-	for (i = 0; i < s->n_cookies; i++) {
-		size_t cl;
-
-		if (off + 2 > n - 4)
-			goto out;
-		cl = tg_ntp_get16(b + off);
-		if (cl == 0 || cl > TG_NTS_COOKIE_MAX || off + 2 + cl > n - 4)
-			goto out;
-		memcpy(s->cookies[i], b + off + 2, cl);
-		s->cookie_len[i] = cl;
-		off += 2 + cl;
-	}
-	if (off != n - 4)
-		goto out;
-	err[0] = '\0';
-	rc = 0;
-out:
-	tg_wipe(b, sizeof(b));
+	rc = tg_ntsc_decode(s, b, n, why, sizeof(why));
 	if (rc < 0)
-		tg_ntsc_wipe(s);
+		snprintf(err, errlen, "%s: %s", path, why);
+	else if (errlen)
+		err[0] = '\0';
+	tg_wipe(b, sizeof(b));
 	return rc;
 }
 

@@ -71,6 +71,24 @@ struct tg_ntsc_sample {
 int tg_ntsc_query(struct tg_ntsc *s, int n_placeholders, int timeout_ms, struct tg_ntsc_sample *out,
                   char *err, size_t errlen);
 
+/*
+ * A session's persistent form, big-endian: "TGNS", version 1, AEAD (2),
+ * NTP port (2), server name length (1) and name, c2s key (64), s2c key
+ * (64), cookie count (1), per cookie length (2) and bytes, CRC-32 (IEEE)
+ * of everything before it.
+ */
+#define TG_NTSC_SESSION_MAX \
+	(4 + 1 + 2 + 2 + 1 + 255 + 128 + 1 + TG_NTS_COOKIES * (2 + TG_NTS_COOKIE_MAX) + 4)
+
+/* Encode into b[0..cap): the length, or 0 when cap < TG_NTSC_SESSION_MAX or s is not valid. */
+size_t tg_ntsc_encode(const struct tg_ntsc *s, uint8_t *b, size_t cap);
+
+/*
+ * Decode b[0..n) (pure, bounds-checked): 0, or -1 with err saying what
+ * was expected; s is wiped on failure.
+ */
+int tg_ntsc_decode(struct tg_ntsc *s, const uint8_t *b, size_t n, char *err, size_t errlen);
+
 /* Save / load a session (keys and cookies) to a file of mode 0600: 0 or -1 with err. */
 int tg_ntsc_save(const struct tg_ntsc *s, const char *path, char *err, size_t errlen);
 int tg_ntsc_load(struct tg_ntsc *s, const char *path, char *err, size_t errlen);

@@ -39,25 +39,34 @@ static void der_append(void *ctx, const void *data, size_t len)
 typedef int (*pem_cb)(void *ctx, const char *name, const unsigned char *der, size_t len,
                       const char *path, char *err, size_t errlen);
 
-static int pem_each(const char *path, pem_cb cb, void *ctx, char *err, size_t errlen)
+/*
+ * Every PEM object of the input to cb: read from fd in pieces when fd >=
+ * 0, else from mem[0..mem_len).  path names the input in messages.
+ */
+static int pem_run(const char *path, int fd, const unsigned char *mem, size_t mem_len, pem_cb cb,
+                   void *ctx, char *err, size_t errlen)
 {
 	br_pem_decoder_context pc;
 	struct der_buf b;
 	char name[128] = "";
 	unsigned char chunk[1024];
-	int fd, in_obj = 0, objects = 0, rc = -1, eof = 0;
+	size_t mem_off = 0;
+	int in_obj = 0, objects = 0, rc = -1, eof = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	br_pem_decoder_init(&pc);
 	b.len = 0;
 	b.overflow = 0;
 	while (!eof) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
+		ssize_t r;
 		size_t off = 0;
+
+		if (fd >= 0) {
+			r = read(fd, chunk, sizeof chunk);
+		} else {
+			r = (ssize_t)(mem_len - mem_off < sizeof chunk ? mem_len - mem_off : sizeof chunk);
+			memcpy(chunk, mem + mem_off, (size_t)r);
+			mem_off += (size_t)r;
+		}
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -111,10 +120,27 @@ static int pem_each(const char *path, pem_cb cb, void *ctx, char *err, size_t er
 	}
 	rc = 0;
 out:
-	close(fd);
 	tg_wipe(&b, sizeof b);
 	tg_wipe(chunk, sizeof chunk);
 	tg_wipe(&pc, sizeof pc);
+	return rc;
+}
+
+/* pem_run over the file at path, or over buf[0..len) when buf is set (path is its label) */
+static int pem_each(const char *path, const unsigned char *buf, size_t len, pem_cb cb, void *ctx,
+                    char *err, size_t errlen)
+{
+	int fd, rc;
+
+	if (buf)
+		return pem_run(path, -1, buf, len, cb, ctx, err, errlen);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = pem_run(path, fd, NULL, 0, cb, ctx, err, errlen);
+	close(fd);
 	return rc;
 }
 
@@ -141,6 +167,11 @@ static int chain_cb(void *ctx, const char *name, const unsigned char *der, size_
 		         c->n + 1, len, TG_PEM_CERT_LEN);
 		return -1;
 	}
+	if (len < 2 || der[0] != 0x30) {
+		snprintf(err, errlen, "%s: certificate %zu is not DER (an ASN.1 SEQUENCE expected)",
+		         path, c->n + 1);
+		return -1;
+	}
 	memcpy(c->der[c->n], der, len);
 	c->certs[c->n].data = c->der[c->n];
 	c->certs[c->n].data_len = len;
@@ -148,10 +179,11 @@ static int chain_cb(void *ctx, const char *name, const unsigned char *der, size_
 	return 0;
 }
 
-int tg_pem_load_chain(const char *path, struct tg_pem_chain *out, char *err, size_t errlen)
+static int load_chain(const char *path, const unsigned char *buf, size_t len,
+                      struct tg_pem_chain *out, char *err, size_t errlen)
 {
 	out->n = 0;
-	if (pem_each(path, chain_cb, out, err, errlen) < 0)
+	if (pem_each(path, buf, len, chain_cb, out, err, errlen) < 0)
 		return -1;
 	if (out->n == 0) {
 		snprintf(err, errlen, "%s: no CERTIFICATE in the file", path);
@@ -214,12 +246,13 @@ out:
 	return rc;
 }
 
-int tg_pem_load_ec_key(const char *path, struct tg_pem_key *out, char *err, size_t errlen)
+static int load_ec_key(const char *path, const unsigned char *buf, size_t len,
+                       struct tg_pem_key *out, char *err, size_t errlen)
 {
 	struct key_ctx kc = {out, 0};
 
 	memset(out, 0, sizeof *out);
-	if (pem_each(path, key_cb, &kc, err, errlen) < 0) {
+	if (pem_each(path, buf, len, key_cb, &kc, err, errlen) < 0) {
 		tg_pem_wipe_key(out);
 		return -1;
 	}
@@ -314,14 +347,54 @@ static int anchor_cb(void *ctx, const char *name, const unsigned char *der, size
 	return 0;
 }
 
-int tg_pem_load_anchors(const char *path, struct tg_pem_anchors *out, char *err, size_t errlen)
+static int load_anchors(const char *path, const unsigned char *buf, size_t len,
+                        struct tg_pem_anchors *out, char *err, size_t errlen)
 {
 	out->n = 0;
-	if (pem_each(path, anchor_cb, out, err, errlen) < 0)
+	if (pem_each(path, buf, len, anchor_cb, out, err, errlen) < 0)
 		return -1;
 	if (out->n == 0) {
 		snprintf(err, errlen, "%s: no CERTIFICATE in the file", path);
 		return -1;
 	}
 	return 0;
+}
+
+int tg_pem_load_chain(const char *path, struct tg_pem_chain *out, char *err, size_t errlen)
+{
+	return load_chain(path, NULL, 0, out, err, errlen);
+}
+
+int tg_pem_load_ec_key(const char *path, struct tg_pem_key *out, char *err, size_t errlen)
+{
+	return load_ec_key(path, NULL, 0, out, err, errlen);
+}
+
+int tg_pem_load_anchors(const char *path, struct tg_pem_anchors *out, char *err, size_t errlen)
+{
+	return load_anchors(path, NULL, 0, out, err, errlen);
+}
+
+int tg_pem_parse_chain(const char *label, const unsigned char *buf, size_t len,
+                       struct tg_pem_chain *out, char *err, size_t errlen)
+{
+	static const unsigned char empty[1];
+
+	return load_chain(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
+}
+
+int tg_pem_parse_ec_key(const char *label, const unsigned char *buf, size_t len,
+                        struct tg_pem_key *out, char *err, size_t errlen)
+{
+	static const unsigned char empty[1];
+
+	return load_ec_key(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
+}
+
+int tg_pem_parse_anchors(const char *label, const unsigned char *buf, size_t len,
+                         struct tg_pem_anchors *out, char *err, size_t errlen)
+{
+	static const unsigned char empty[1];
+
+	return load_anchors(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
 }

@@ -47,4 +47,15 @@ int tg_pem_load_ec_key(const char *path, struct tg_pem_key *out, char *err, size
 int tg_pem_load_anchors(const char *path, struct tg_pem_anchors *out, char *err, size_t errlen);
 void tg_pem_wipe_key(struct tg_pem_key *k);
 
+/*
+ * The same over buf[0..len) in memory (an upload, a fuzzer's input):
+ * pure, no I/O; label names the input in err.
+ */
+int tg_pem_parse_chain(const char *label, const unsigned char *buf, size_t len,
+                       struct tg_pem_chain *out, char *err, size_t errlen);
+int tg_pem_parse_ec_key(const char *label, const unsigned char *buf, size_t len,
+                        struct tg_pem_key *out, char *err, size_t errlen);
+int tg_pem_parse_anchors(const char *label, const unsigned char *buf, size_t len,
+                         struct tg_pem_anchors *out, char *err, size_t errlen);
+
 #endif

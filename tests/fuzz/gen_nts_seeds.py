@@ -6,7 +6,8 @@ fuzzers also use, so these requests verify and these responses check):
 
     /usr/bin/python3 tests/fuzz/gen_nts_seeds.py
 
-writes tests/fuzz/corpus/ntske/ and tests/fuzz/corpus/nts_ntp/.
+writes tests/fuzz/corpus/ntske/, tests/fuzz/corpus/nts_ntp/ and
+tests/fuzz/corpus/ntsc_session/ (the NTS client's session file).
 """
 import os
 import struct
@@ -114,6 +115,29 @@ def ntp_seeds():
     }
 
 
+def session(aead=15, port=123, server=b"ntp.example.org", cookies=8, clen=104):
+    """an NTS client session file as lib/ntsclient.c tg_ntsc_encode writes it"""
+    import zlib
+    b = b"TGNS" + bytes([1]) + struct.pack(">HH", aead, port) + bytes([len(server)]) + server
+    b += v.det("c2s", 64) + v.det("s2c", 64) + bytes([cookies])
+    for i in range(cookies):
+        b += struct.pack(">H", clen) + v.det("cookie %d" % i, clen)
+    return b + struct.pack(">I", zlib.crc32(b))
+
+
+def session_seeds():
+    good = session()
+    return {
+        "session_ok": good,
+        "session_aead17": session(aead=17, clen=168, cookies=3),
+        "session_no_cookies": session(cookies=0, server=b""),
+        "session_long_name": session(server=b"n" * 255, cookies=1),
+        "session_bad_crc": good[:-1] + bytes([good[-1] ^ 1]),
+        "session_truncated": good[:200],
+        "session_bad_aead": session(aead=1),
+    }
+
+
 def write(folder, seeds):
     os.makedirs(folder, exist_ok=True)
     for name, data in seeds.items():
@@ -125,6 +149,7 @@ def main():
     corpus = os.path.join(HERE, "corpus")
     write(os.path.join(corpus, "ntske"), ke_seeds())
     write(os.path.join(corpus, "nts_ntp"), ntp_seeds())
+    write(os.path.join(corpus, "ntsc_session"), session_seeds())
 
 
 if __name__ == "__main__":

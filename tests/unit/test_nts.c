@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "crc32.h"
 #include "nts.h"
+#include "ntsclient.h"
 #include "nts_vectors.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -1024,6 +1026,74 @@ static void test_strerror(void)
 	CHECK_EQ_STR(tg_nts_strerror(-99), "unknown");
 }
 
+/* The client's session file: encode, decode back, and every refusal says what it expected. */
+static void test_session_file(void)
+{
+	static struct tg_ntsc a, b;
+	static uint8_t buf[TG_NTSC_SESSION_MAX], bad[TG_NTSC_SESSION_MAX];
+	char err[200];
+	size_t n, i;
+
+	memset(&a, 0, sizeof(a));
+	a.aead = 17;
+	a.ntp_port = 4123;
+	strcpy(a.ntp_server, "ntp.example.org");
+	for (i = 0; i < 64; i++) {
+		a.c2s[i] = (uint8_t)i;
+		a.s2c[i] = (uint8_t)(0xff - i);
+	}
+	a.n_cookies = 3;
+	for (i = 0; i < 3; i++) {
+		a.cookie_len[i] = 168;
+		memset(a.cookies[i], (int)(0x40 + i), 168);
+	}
+	CHECK_EQ_INT(tg_ntsc_encode(&a, buf, sizeof(buf) - 1), 0); /* cap below the maximum */
+	n = tg_ntsc_encode(&a, buf, sizeof(buf));
+	CHECK_EQ_INT(n, 4 + 1 + 2 + 2 + 1 + 15 + 128 + 1 + 3 * (2 + 168) + 4);
+	CHECK_EQ_INT(tg_ntsc_decode(&b, buf, n, err, sizeof(err)), 0);
+	CHECK_EQ_STR(err, "");
+	CHECK_EQ_INT(b.aead, 17);
+	CHECK_EQ_INT(b.ntp_port, 4123);
+	CHECK_EQ_STR(b.ntp_server, "ntp.example.org");
+	CHECK(memcmp(b.c2s, a.c2s, 64) == 0 && memcmp(b.s2c, a.s2c, 64) == 0);
+	CHECK_EQ_INT(b.n_cookies, 3);
+	CHECK(b.cookie_len[2] == 168 && memcmp(b.cookies[2], a.cookies[2], 168) == 0);
+
+	/* every single-byte change is caught (the CRC, or a field check) */
+	for (i = 0; i < n; i++) {
+		memcpy(bad, buf, n);
+		bad[i] ^= 0x01;
+		CHECK_EQ_INT(tg_ntsc_decode(&b, bad, n, err, sizeof(err)), -1);
+		CHECK(err[0] != '\0');
+		CHECK_EQ_INT(b.n_cookies, 0); /* wiped */
+	}
+	memcpy(bad, buf, n);
+	bad[n - 1] ^= 0x80;
+	CHECK_EQ_INT(tg_ntsc_decode(&b, bad, n, err, sizeof(err)), -1);
+	CHECK_EQ_STR(err, "checksum mismatch (file damaged)");
+	CHECK_EQ_INT(tg_ntsc_decode(&b, buf, n - 1, err, sizeof(err)), -1);
+	CHECK_EQ_INT(tg_ntsc_decode(&b, buf, 10, err, sizeof(err)), -1);
+	CHECK(strstr(err, "expected TGNS version 1") != NULL);
+
+	/* a valid checksum over bad contents: unknown AEAD, NUL in the name, too many cookies */
+	memcpy(bad, buf, n);
+	bad[5] = 0;
+	bad[6] = 1;
+	tg_ntp_put32(bad + n - 4, tg_crc32(0, bad, n - 4));
+	CHECK_EQ_INT(tg_ntsc_decode(&b, bad, n, err, sizeof(err)), -1);
+	CHECK(strstr(err, "unknown AEAD 1") != NULL);
+	memcpy(bad, buf, n);
+	bad[12] = '\0';
+	tg_ntp_put32(bad + n - 4, tg_crc32(0, bad, n - 4));
+	CHECK_EQ_INT(tg_ntsc_decode(&b, bad, n, err, sizeof(err)), -1);
+	memcpy(bad, buf, n);
+	bad[10 + 15 + 128] = TG_NTS_COOKIES + 1;
+	tg_ntp_put32(bad + n - 4, tg_crc32(0, bad, n - 4));
+	CHECK_EQ_INT(tg_ntsc_decode(&b, bad, n, err, sizeof(err)), -1);
+	CHECK(strstr(err, "bad contents") != NULL);
+	tg_ntsc_wipe(&a);
+}
+
 int main(void)
 {
 	check_seed();
@@ -1040,5 +1110,6 @@ int main(void)
 	RUN(test_ntp_unencrypted_cookie_ignored);
 	RUN(test_ntp_independent_vectors);
 	RUN(test_strerror);
+	RUN(test_session_file);
 	return check_exit();
 }

@@ -922,6 +922,57 @@ static void test_pem_errors(void)
 	}
 }
 
+/* The in-memory parsers give what the file readers give, and name their input. */
+static void test_pem_memory(void)
+{
+	static struct tg_pem_chain c;
+	static struct tg_pem_anchors a;
+	static unsigned char buf[8192];
+	struct tg_pem_key k;
+	char p[512], err[256];
+	size_t n;
+	FILE *f;
+
+	f = fopen(data_path("leaf.pem", p, sizeof p), "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	CHECK_EQ_INT(tg_pem_parse_chain("upload", buf, n, &c, err, sizeof err), 0);
+	CHECK_EQ_INT(c.n, 1);
+	if (data_ok)
+		CHECK(c.certs[0].data_len == chain.certs[0].data_len &&
+		      memcmp(c.der[0], chain.der[0], chain.certs[0].data_len) == 0);
+	CHECK_EQ_INT(tg_pem_parse_anchors("upload", buf, n, &a, err, sizeof err), 0);
+	CHECK_EQ_INT(tg_pem_parse_ec_key("upload", buf, n, &k, err, sizeof err), -1);
+	CHECK_EQ_STR(err, "upload: no EC PRIVATE KEY or PRIVATE KEY in the file");
+	/* cut short, and empty */
+	CHECK_EQ_INT(tg_pem_parse_chain("upload", buf, n / 2, &c, err, sizeof err), -1);
+	CHECK_EQ_STR(err, "upload: not valid PEM"); /* the cut falls inside a base64 line */
+	CHECK_EQ_INT(tg_pem_parse_chain("upload", NULL, 0, &c, err, sizeof err), -1);
+	CHECK_EQ_STR(err, "upload: no PEM object found");
+	/* an empty certificate object (found by fuzz_pem) */
+	{
+		static const char empty[] = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+
+		CHECK_EQ_INT(tg_pem_parse_chain("upload", (const unsigned char *)empty,
+		                                sizeof(empty) - 1, &c, err, sizeof err),
+		             -1);
+		CHECK_EQ_STR(err, "upload: certificate 1 is not DER (an ASN.1 SEQUENCE expected)");
+	}
+	f = fopen(data_path("leaf.key", p, sizeof p), "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	CHECK_EQ_INT(tg_pem_parse_ec_key("upload", buf, n, &k, err, sizeof err), 0);
+	if (data_ok)
+		CHECK(memcmp(k.x, key.x, 32) == 0);
+	tg_pem_wipe_key(&k);
+}
+
 int main(void)
 {
 	check_seed();
@@ -934,6 +985,7 @@ int main(void)
 	RUN(test_rsa_pss_verify);
 	RUN(test_rfc8448_simple_1rtt);
 	RUN(test_pem_errors);
+	RUN(test_pem_memory);
 	RUN(test_handshake_matrix);
 	RUN(test_handshake_byte_by_byte);
 	RUN(test_finished_and_data_together);
