@@ -55,7 +55,7 @@ PKGS_BUILD="gcc make libc6-dev musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-
 	linux-libc-dev linux-libc-dev-arm64-cross gperf dpkg-dev file kmod cpio xz-utils gzip
 	squashfs-tools cryptsetup-bin mtools dosfstools gdisk e2fsprogs u-boot-tools pkg-config"
 PKGS_RUN="qemu-system-x86 qemu-system-arm qemu-utils openssl"
-PKGS_TEST="clang libclang-rt-14-dev chrony qemu-user-static iproute2 python3 procps nmap iputils-ping"
+PKGS_TEST="clang libclang-rt-14-dev chrony qemu-user-static iproute2 python3 procps nmap iputils-ping valgrind"
 
 install_packages() {
 	local missing=() p

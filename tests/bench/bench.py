@@ -9,6 +9,9 @@ Benchmarks, not tests: they report, they do not pass or fail.
   memory   resident memory (VmRSS) of each process of each service: the same
            static musl x86_64 binaries run on this host under tg-supervise,
            as the image runs them (the image has no shell to read /proc from)
+  crypto   per-operation times of our X25519, P-256, ECDSA and AES-SIV code
+           next to BearSSL 0.6's (tests/tools/tg-cryptobench.c, built here
+           with the product toolchain)
   nts      NTS served by ntsd against chrony 4.3 as NTS server, both on
            127.0.0.1 of this host, alternately in the same run: NTS-KE
            exchanges per second (1 and 2 clients), NTS-protected NTP
@@ -19,7 +22,7 @@ Writes out/bench/results.md and prints it.
 
   python3 tests/bench/bench.py [SECTION...]
 
-runs only the sections named (boot, sizes, memory, nts; default all) and
+runs only the sections named (boot, sizes, memory, crypto, nts; default all) and
 then writes out/bench/results-SECTION[-SECTION...].md.  TOP and OUT default
 to this checkout and its out/ (TG_OUT).
 """
@@ -417,6 +420,43 @@ def nts():
 MiB = 1048576.0
 
 
+CRYPTOBENCH = os.path.join(OUT, "x86_64", "services-static", "test-tools", "tg-cryptobench")
+CRYPTO_NAMES = {
+    "x25519_keygen": "X25519 key share (k*9)",
+    "x25519_shared": "X25519 shared secret (k*U)",
+    "p256_keygen": "P-256 key share (k*G)",
+    "p256_shared": "P-256 shared secret (k*P)",
+    "ecdsa_p256_sign": "ECDSA P-256 signature (SHA-256)",
+    "nts_request_aessiv": "AES-SIV of one NTS request (open cookie, check request, "
+                          "seal cookie, seal answer)",
+}
+
+
+def section_crypto():
+    emit("### Crypto operations: ours vs BearSSL 0.6 (static musl x86_64, -Os)")
+    emit()
+    env = dict(os.environ, TG_OUT=OUT)
+    subprocess.run(["bash", "-c", 'source "$0/build.sh"; JOBS=1; services_make x86_64 static "$1"',
+                    TOP, CRYPTOBENCH], env=env, check=True)
+    p = subprocess.run([CRYPTOBENCH, "200", "15"], capture_output=True, text=True, check=True)
+    emit("`tg-cryptobench 200 15` (tests/tools/tg-cryptobench.c): median of 15 rounds of 200 "
+         "operations, µs per operation.  BearSSL: `br_ec_all_m31`, `br_ecdsa_i31_sign_asn1`.")
+    emit()
+    emit("| operation | ours | BearSSL 0.6 | BearSSL / ours |")
+    emit("|---|---|---|---|")
+    for line in p.stdout.split("\n"):
+        if not line.strip():
+            continue
+        name, ours, theirs = line.split()
+        label = CRYPTO_NAMES.get(name, name)
+        if theirs == "-":
+            emit("| %s | %s µs | - | - |" % (label, ours))
+        else:
+            emit("| %s | %s µs | %s µs | **%.1f** |" % (label, ours, theirs,
+                                                        float(theirs) / float(ours)))
+    emit()
+
+
 def boot():
     emit("### Boot: QEMU start to \"all services ready\" (median of %d boots)" % BOOTS)
     emit()
@@ -466,7 +506,8 @@ def section_nts():
     emit()
 
 
-SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory, "nts": section_nts}
+SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory,
+            "crypto": section_crypto, "nts": section_nts}
 chosen = sys.argv[1:] or list(SECTIONS)
 for name in chosen:
     if name not in SECTIONS:
