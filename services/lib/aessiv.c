@@ -96,7 +96,12 @@ static void xor16(uint8_t *dst, const uint8_t *src)
 
 /* ---------------------------------------------------------------- CMAC */
 
-/* One CMAC computation under a keyed context. */
+/*
+ * One CMAC computation under a keyed context: the ct64 path only (with
+ * AES-NI, S2V runs whole in tg_aesni_s2v, keeping the round keys in
+ * registers; one S2V over a per-backend CMAC measured 60 ns more per
+ * seal or open, about 0.25 us of an NTS request's 1.15 us of AES-SIV).
+ */
 struct cmac {
 	const struct tg_siv *s;
 	uint8_t x[16];   /* chaining value */
@@ -116,10 +121,6 @@ static void cmac_run(struct cmac *c, const uint8_t *data, size_t len)
 	uint8_t tmp[256]; /* BearSSL's CBC encrypts in place: a copy, wiped */
 	size_t k;
 
-	if (c->s->ni) {
-		tg_aesni_cbcmac(&c->s->mac.ni, c->x, data, len / 16);
-		return;
-	}
 	while (len > 0) {
 		k = len < sizeof(tmp) ? len : sizeof(tmp);
 		memcpy(tmp, data, k);
@@ -132,7 +133,6 @@ static void cmac_run(struct cmac *c, const uint8_t *data, size_t len)
 
 static void cmac_update(struct cmac *c, const uint8_t *p, size_t len)
 {
-
 	while (len > 0) {
 		size_t k;
 

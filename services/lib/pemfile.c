@@ -375,26 +375,28 @@ int tg_pem_load_anchors(const char *path, struct tg_pem_anchors *out, char *err,
 	return load_anchors(path, NULL, 0, out, err, errlen);
 }
 
+/* A non-NULL buffer for pem_each (NULL there means "read the file"), for empty input too. */
+static const unsigned char *in_memory(const unsigned char *buf)
+{
+	static const unsigned char none[1];
+
+	return buf ? buf : none;
+}
+
 int tg_pem_parse_chain(const char *label, const unsigned char *buf, size_t len,
                        struct tg_pem_chain *out, char *err, size_t errlen)
 {
-	static const unsigned char empty[1];
-
-	return load_chain(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
+	return load_chain(label, in_memory(buf), buf ? len : 0, out, err, errlen);
 }
 
 int tg_pem_parse_ec_key(const char *label, const unsigned char *buf, size_t len,
                         struct tg_pem_key *out, char *err, size_t errlen)
 {
-	static const unsigned char empty[1];
-
-	return load_ec_key(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
+	return load_ec_key(label, in_memory(buf), buf ? len : 0, out, err, errlen);
 }
 
 int tg_pem_parse_anchors(const char *label, const unsigned char *buf, size_t len,
                          struct tg_pem_anchors *out, char *err, size_t errlen)
 {
-	static const unsigned char empty[1];
-
-	return load_anchors(label, buf ? buf : empty, buf ? len : 0, out, err, errlen);
+	return load_anchors(label, in_memory(buf), buf ? len : 0, out, err, errlen);
 }

@@ -190,5 +190,5 @@ int main(int argc, char **argv)
 	row("p256_shared", op_p256_shared, 1);
 	row("ecdsa_p256_sign", op_ecdsa_sign, 1);
 	row("nts_request_aessiv", op_nts_siv, 0);
-	return sink == 0x5a ? 0 : 0;
+	return 0;
 }
