@@ -57,6 +57,21 @@ while True:
     print(p); break'
 }
 
+# t_chrony_nts_server DIR PKI UDP_PORT KE_PORT STRATUM: chronyd 4.3 as an
+# NTS server on 127.0.0.1 (certificate PKI/server.pem from t_pki), with
+# its configuration, pid file and log (DIR/log) in DIR, started in the
+# background with -x (it never touches the host clock): the caller gets
+# its pid in $!, and waits until it answers.
+t_chrony_nts_server() {
+	local d=$1 pki=$2
+	mkdir -p "$d" || return 1
+	printf '%s\n' "port $3" "ntsport $4" "bindaddress 127.0.0.1" \
+		"ntsservercert $pki/server.pem" "ntsserverkey $pki/server.key" "ntsdumpdir $d" \
+		"local stratum $5" "allow 127.0.0.1" "cmdport 0" "pidfile $d/chronyd.pid" \
+		>"$d/chrony.conf" || return 1
+	/usr/sbin/chronyd -x -d -f "$d/chrony.conf" -u root >"$d/log" 2>&1 &
+}
+
 # host_program_grants: service-file lines (tg-supervise(8)) that let a
 # Landlock-confined service run the host's dynamically linked programs
 # (sh, sleep, python3): execute them and the loader, read their libraries

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,4 +56,38 @@ int tg_fsync_parent(const char *path)
 		return 0; /* a folder that cannot be synced (tmpfs on old kernels): nothing to do */
 	errno = saved;
 	return rc;
+}
+
+int tg_write_file_atomic(const char *path, const void *buf, size_t n, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	int fd, saved;
+
+	/* the temporary file sits next to path, so rename(2) is atomic */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, (mode_t)mode) < 0 || tg_write_all(fd, buf, n) < 0 || fsync(fd) < 0)
+		goto fail_fd;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail_fd;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail_fd;
+	(void)tg_fsync_parent(path);
+	return 0;
+
+fail_fd:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }

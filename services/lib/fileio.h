@@ -16,4 +16,12 @@ int tg_write_all(int fd, const void *buf, size_t n);
 /* fsync the folder holding path ("." for a bare name); 0 or -1 (errno) */
 int tg_fsync_parent(const char *path);
 
+/*
+ * Replace path atomically with buf[0..n): a temporary file beside it
+ * (mkostemp), mode, write, fsync, rename, fsync of the folder (whose
+ * failure is not reported: the new content is in place).  0 or -1
+ * (errno); on failure path is unchanged and the temporary file removed.
+ */
+int tg_write_file_atomic(const char *path, const void *buf, size_t n, unsigned mode);
+
 #endif

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log_internal.h"
@@ -171,4 +173,47 @@ void tg_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int tg_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void tg_log_child_end(const char *name, int status)
+{
+	if (WIFEXITED(status))
+		tg_err("%s role exited with status %d", name, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		tg_err("%s role killed by SIGSYS (seccomp violation; its last line names the "
+		       "syscall)",
+		       name);
+	else if (WIFSIGNALED(status))
+		tg_err("%s role killed by signal %d", name, WTERMSIG(status));
+	else
+		tg_err("%s role ended (wait status 0x%x)", name, (unsigned)status);
+}
+
+void tg_notify_ready(int *fd)
+{
+	static const char msg[] = "ready\n";
+	ssize_t n;
+
+	if (*fd < 0)
+		return;
+	do
+		n = write(*fd, msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)(sizeof(msg) - 1))
+		tg_warn("readiness notification on fd %d failed: %s", *fd,
+			n < 0 ? strerror(errno) : "short write");
+	close(*fd);
+	*fd = -1;
 }

@@ -54,6 +54,21 @@ void tg_vlog(enum tg_log_level level, const char *fmt, va_list ap);
  */
 void tg_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, returning -1: "return tg_fail(err, errlen, ...)" in a parser. */
+int tg_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * How a child process ended, at error level: "NAME role exited with
+ * status 3", "... killed by SIGSYS (seccomp violation; ...)", ... (the
+ * parents of process roles: ntsd, timed).
+ */
+void tg_log_child_end(const char *name, int wait_status);
+
+/*
+ * The readiness line for tg-supervise: "ready\n" on *fd, which is then
+ * closed and set to -1 (nothing happens when *fd is -1).
+ */
+void tg_notify_ready(int *fd);
 
 /* Log at error level with ": <strerror(errno)>" appended, then exit(111). */
 void tg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

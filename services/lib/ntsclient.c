@@ -65,20 +65,36 @@ static int left_ms(int64_t deadline)
 	return d < 0 ? 0 : d > 60000 ? 60000 : (int)d;
 }
 
+/*
+ * Addresses of host: an address literal is taken as it is (AI_NUMERICHOST:
+ * no name service, no interface scan - so a sandboxed caller such as
+ * timed's xcheck role needs no netlink or nscd socket); a name is looked
+ * up with AI_ADDRCONFIG (no IPv6 answers without IPv6 on the host).
+ */
+static int resolve(const char *host, const char *port, int socktype, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(host, port, &hints, res) == 0)
+		return 0;
+	hints.ai_flags = AI_ADDRCONFIG;
+	return getaddrinfo(host, port, &hints, res);
+}
+
 /* ----------------------------------------------------------------- TCP */
 
 static int tcp_connect(const char *host, uint16_t port, int64_t deadline, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo *res, *ai;
 	char portstr[8];
 	int fd = -1, rc, soerr, on = 1;
 	socklen_t sl;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
 	snprintf(portstr, sizeof(portstr), "%u", port);
-	rc = getaddrinfo(host, portstr, &hints, &res);
+	rc = resolve(host, portstr, SOCK_STREAM, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot resolve '%.64s': %s", host, gai_strerror(rc));
 		return -1;
@@ -320,7 +336,7 @@ int tg_ntsc_query(struct tg_ntsc *s, int n_placeholders, int timeout_ms, struct 
 	size_t newlen[TG_NTS_COOKIES], n_new = 0, i;
 	uint8_t pkt[TG_NTP_MAX_PACKET], resp[TG_NTP_MAX_PACKET + 1];
 	uint8_t uid[32], nonce[16];
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo *res, *ai;
 	struct tg_ntp_packet rp;
 	struct tg_siv c2s, s2c;
 	struct timespec t;
@@ -339,10 +355,8 @@ int tg_ntsc_query(struct tg_ntsc *s, int n_placeholders, int timeout_ms, struct 
 		return -1;
 	}
 	deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_DGRAM;
 	snprintf(portstr, sizeof(portstr), "%u", s->ntp_port);
-	rc = getaddrinfo(s->ntp_server, portstr, &hints, &res);
+	rc = resolve(s->ntp_server, portstr, SOCK_DGRAM, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot resolve '%.64s': %s", s->ntp_server,
 		         gai_strerror(rc));

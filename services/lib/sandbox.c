@@ -302,18 +302,6 @@ static int cap_last(void)
 	return v;
 }
 
-/* The permitted set; all ones if it cannot be read (so nothing is assumed). */
-static uint64_t held_caps(void)
-{
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return ~0ull;
-	return (uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32;
-}
-
 static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 {
 	int cap, r;
@@ -334,14 +322,16 @@ static int drop_bounding(uint64_t keep, int last, char *err, size_t errlen)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			/*
-			 * Without CAP_SETPCAP (an unprivileged process started by
-			 * hand, not by the supervisor, which empties the bounding
-			 * set before exec) the set cannot shrink.  That is harmless
-			 * when we hold nothing beyond what is kept: with
-			 * NO_NEW_PRIVS, set before any exec, nothing can be gained
-			 * through the bounding set.
+			 * Without CAP_SETPCAP the set cannot shrink: an unprivileged
+			 * process started by hand, or a service the supervisor
+			 * started with a capability in its bounding set (timed:
+			 * CAP_SYS_TIME, which only its clock role keeps).  That is
+			 * harmless: every caller sets the permitted, effective,
+			 * inheritable and ambient sets to what is kept right after
+			 * (capset), and with NO_NEW_PRIVS, set before any exec,
+			 * nothing can be regained through the bounding set.
 			 */
-			if (errno == EPERM && (held_caps() & ~keep) == 0)
+			if (errno == EPERM)
 				return 0;
 			tg_seterr(err, errlen, "prctl(PR_CAPBSET_DROP, %d): %s", cap,
 			          strerror(errno));

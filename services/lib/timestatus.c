@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "le.h"
+#include "log.h"
 #include "fileio.h"
 
 #define OFF_MAGIC       0
@@ -66,74 +68,26 @@
 
 _Static_assert(OFF_CRC + 4 == TG_TIMESTATUS_WIRE_SIZE, "wire layout must fill 96 bytes");
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void tg_timestatus_encode(const struct tg_timestatus *st, uint8_t out[TG_TIMESTATUS_WIRE_SIZE])
 {
 	memset(out, 0, TG_TIMESTATUS_WIRE_SIZE);
-	put32(out + OFF_MAGIC, TG_TIMESTATUS_MAGIC);
-	put16(out + OFF_VERSION, TG_TIMESTATUS_VERSION);
-	put16(out + OFF_SIZE, TG_TIMESTATUS_WIRE_SIZE);
+	tg_put_le32(out + OFF_MAGIC, TG_TIMESTATUS_MAGIC);
+	tg_put_le16(out + OFF_VERSION, TG_TIMESTATUS_VERSION);
+	tg_put_le16(out + OFF_SIZE, TG_TIMESTATUS_WIRE_SIZE);
 	out[OFF_STATE] = st->state;
 	out[OFF_LEAP] = st->leap;
 	out[OFF_STRATUM] = st->stratum;
 	memcpy(out + OFF_REFID, st->refid, 4);
-	put64(out + OFF_ROOT_DELAY, st->root_delay_ns);
-	put64(out + OFF_ROOT_DISP, st->root_dispersion_ns);
-	put64(out + OFF_ERROR_BOUND, st->error_bound_ns);
-	put64(out + OFF_OFFSET, (uint64_t)st->offset_ns);
-	put64(out + OFF_JITTER, st->jitter_ns);
-	put64(out + OFF_FREQ, (uint64_t)st->freq_ppb);
-	put64(out + OFF_UPD_REAL, (uint64_t)st->updated_realtime_ns);
-	put64(out + OFF_UPD_MONO, (uint64_t)st->updated_monotonic_ns);
-	put32(out + OFF_TAI, (uint32_t)st->tai_offset_s);
-	put32(out + OFF_CRC, tg_crc32(0, out, OFF_CRC));
+	tg_put_le64(out + OFF_ROOT_DELAY, st->root_delay_ns);
+	tg_put_le64(out + OFF_ROOT_DISP, st->root_dispersion_ns);
+	tg_put_le64(out + OFF_ERROR_BOUND, st->error_bound_ns);
+	tg_put_le64(out + OFF_OFFSET, (uint64_t)st->offset_ns);
+	tg_put_le64(out + OFF_JITTER, st->jitter_ns);
+	tg_put_le64(out + OFF_FREQ, (uint64_t)st->freq_ppb);
+	tg_put_le64(out + OFF_UPD_REAL, (uint64_t)st->updated_realtime_ns);
+	tg_put_le64(out + OFF_UPD_MONO, (uint64_t)st->updated_monotonic_ns);
+	tg_put_le32(out + OFF_TAI, (uint32_t)st->tai_offset_s);
+	tg_put_le32(out + OFF_CRC, tg_crc32(0, out, OFF_CRC));
 }
 
 int tg_timestatus_decode(const uint8_t *buf, size_t len, struct tg_timestatus *st, char *err,
@@ -145,92 +99,61 @@ int tg_timestatus_decode(const uint8_t *buf, size_t len, struct tg_timestatus *s
 
 	memset(st, 0, sizeof(*st));
 	if (len != TG_TIMESTATUS_WIRE_SIZE)
-		return fail(err, errlen, "record of %zu bytes, expected %d", len,
-		            TG_TIMESTATUS_WIRE_SIZE);
-	magic = get32(buf + OFF_MAGIC);
+		return tg_fail(err, errlen, "record of %zu bytes, expected %d", len,
+		               TG_TIMESTATUS_WIRE_SIZE);
+	magic = tg_get_le32(buf + OFF_MAGIC);
 	if (magic != TG_TIMESTATUS_MAGIC)
-		return fail(err, errlen, "magic 0x%08x, expected 0x%08x", magic,
-		            TG_TIMESTATUS_MAGIC);
-	version = get16(buf + OFF_VERSION);
+		return tg_fail(err, errlen, "magic 0x%08x, expected 0x%08x", magic,
+		               TG_TIMESTATUS_MAGIC);
+	version = tg_get_le16(buf + OFF_VERSION);
 	if (version != TG_TIMESTATUS_VERSION)
-		return fail(err, errlen, "version %u, expected %d", version, TG_TIMESTATUS_VERSION);
-	crc = get32(buf + OFF_CRC);
+		return tg_fail(err, errlen, "version %u, expected %d", version, TG_TIMESTATUS_VERSION);
+	crc = tg_get_le32(buf + OFF_CRC);
 	want_crc = tg_crc32(0, buf, OFF_CRC);
 	if (crc != want_crc)
-		return fail(err, errlen, "CRC 0x%08x, expected 0x%08x", crc, want_crc);
-	size = get16(buf + OFF_SIZE);
+		return tg_fail(err, errlen, "CRC 0x%08x, expected 0x%08x", crc, want_crc);
+	size = tg_get_le16(buf + OFF_SIZE);
 	if (size != TG_TIMESTATUS_WIRE_SIZE)
-		return fail(err, errlen, "size field %u, expected %d", size,
-		            TG_TIMESTATUS_WIRE_SIZE);
+		return tg_fail(err, errlen, "size field %u, expected %d", size,
+		               TG_TIMESTATUS_WIRE_SIZE);
 	if (buf[OFF_STATE] > TG_CLOCK_FAILED)
-		return fail(err, errlen, "state %u, expected 0..%d", buf[OFF_STATE],
-		            TG_CLOCK_FAILED);
+		return tg_fail(err, errlen, "state %u, expected 0..%d", buf[OFF_STATE],
+		               TG_CLOCK_FAILED);
 	if (buf[OFF_LEAP] > TG_LEAP_DELETE)
-		return fail(err, errlen, "leap %u, expected 0..%d", buf[OFF_LEAP], TG_LEAP_DELETE);
+		return tg_fail(err, errlen, "leap %u, expected 0..%d", buf[OFF_LEAP], TG_LEAP_DELETE);
 	if (buf[OFF_STRATUM] > 16)
-		return fail(err, errlen, "stratum %u, expected 0..16", buf[OFF_STRATUM]);
+		return tg_fail(err, errlen, "stratum %u, expected 0..16", buf[OFF_STRATUM]);
 	if (buf[OFF_RESERVED1])
-		return fail(err, errlen, "reserved byte 11 is 0x%02x, expected 0",
-		            buf[OFF_RESERVED1]);
+		return tg_fail(err, errlen, "reserved byte 11 is 0x%02x, expected 0",
+		               buf[OFF_RESERVED1]);
 	for (i = OFF_RESERVED2; i < OFF_CRC; i++)
 		if (buf[i])
-			return fail(err, errlen, "reserved byte %zu is 0x%02x, expected 0", i,
-			            buf[i]);
+			return tg_fail(err, errlen, "reserved byte %zu is 0x%02x, expected 0", i,
+			               buf[i]);
 
 	st->state = buf[OFF_STATE];
 	st->leap = buf[OFF_LEAP];
 	st->stratum = buf[OFF_STRATUM];
 	memcpy(st->refid, buf + OFF_REFID, 4);
-	st->root_delay_ns = get64(buf + OFF_ROOT_DELAY);
-	st->root_dispersion_ns = get64(buf + OFF_ROOT_DISP);
-	st->error_bound_ns = get64(buf + OFF_ERROR_BOUND);
-	st->offset_ns = (int64_t)get64(buf + OFF_OFFSET);
-	st->jitter_ns = get64(buf + OFF_JITTER);
-	st->freq_ppb = (int64_t)get64(buf + OFF_FREQ);
-	st->updated_realtime_ns = (int64_t)get64(buf + OFF_UPD_REAL);
-	st->updated_monotonic_ns = (int64_t)get64(buf + OFF_UPD_MONO);
-	st->tai_offset_s = (int32_t)get32(buf + OFF_TAI);
+	st->root_delay_ns = tg_get_le64(buf + OFF_ROOT_DELAY);
+	st->root_dispersion_ns = tg_get_le64(buf + OFF_ROOT_DISP);
+	st->error_bound_ns = tg_get_le64(buf + OFF_ERROR_BOUND);
+	st->offset_ns = (int64_t)tg_get_le64(buf + OFF_OFFSET);
+	st->jitter_ns = tg_get_le64(buf + OFF_JITTER);
+	st->freq_ppb = (int64_t)tg_get_le64(buf + OFF_FREQ);
+	st->updated_realtime_ns = (int64_t)tg_get_le64(buf + OFF_UPD_REAL);
+	st->updated_monotonic_ns = (int64_t)tg_get_le64(buf + OFF_UPD_MONO);
+	st->tai_offset_s = (int32_t)tg_get_le32(buf + OFF_TAI);
 	return 0;
 }
 
 int tg_timestatus_write(const char *path, const struct tg_timestatus *st)
 {
 	uint8_t rec[TG_TIMESTATUS_WIRE_SIZE];
-	char tmp[4096];
-	int fd, saved;
 
-	/* the temporary file sits next to path, so rename(2) is atomic */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	tg_timestatus_encode(st, rec);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	/* readers run as other users (ntsd, console): the record is not secret */
-	if (fchmod(fd, 0644) < 0 || tg_write_all(fd, rec, sizeof(rec)) < 0 || fsync(fd) < 0)
-		goto fail_fd;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail_fd;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail_fd;
-
-	/* make the rename itself durable (on tmpfs this is a no-op); the
-	 * record is in place already, so a failure here is not reported */
-	(void)tg_fsync_parent(path);
-	return 0;
-
-fail_fd:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
-	return -1;
+	return tg_write_file_atomic(path, rec, sizeof(rec), 0644);
 }
 
 static void unsync_defaults(struct tg_timestatus *st)
@@ -260,7 +183,7 @@ int tg_timestatus_read(const char *path, int64_t now_monotonic_ns, struct tg_tim
 	if (fd < 0) {
 		saved = errno;
 		unsync_defaults(st);
-		return fail(err, errlen, "%s: %s", path, strerror(saved));
+		return tg_fail(err, errlen, "%s: %s", path, strerror(saved));
 	}
 	while (n < sizeof(buf)) {
 		ssize_t r = read(fd, buf + n, sizeof(buf) - n);
@@ -270,7 +193,7 @@ int tg_timestatus_read(const char *path, int64_t now_monotonic_ns, struct tg_tim
 			saved = errno;
 			close(fd);
 			unsync_defaults(st);
-			return fail(err, errlen, "%s: read: %s", path, strerror(saved));
+			return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
 		}
 		if (r == 0)
 			break;
@@ -280,22 +203,22 @@ int tg_timestatus_read(const char *path, int64_t now_monotonic_ns, struct tg_tim
 
 	if (tg_timestatus_decode(buf, n, st, why, sizeof(why)) < 0) {
 		unsync_defaults(st);
-		return fail(err, errlen, "%s: %s", path, why);
+		return tg_fail(err, errlen, "%s: %s", path, why);
 	}
 	/* differences in uint64_t: no signed overflow whatever the record holds */
 	if (st->updated_monotonic_ns > now_monotonic_ns) {
 		uint64_t ahead = (uint64_t)st->updated_monotonic_ns - (uint64_t)now_monotonic_ns;
 		unsync_defaults(st);
-		return fail(err, errlen,
-		            "%s: written %llu ms in the future of CLOCK_MONOTONIC (left from an "
-		            "earlier boot?)",
-		            path, (unsigned long long)(ahead / 1000000));
+		return tg_fail(err, errlen,
+		               "%s: written %llu ms in the future of CLOCK_MONOTONIC (left from an "
+		               "earlier boot?)",
+		               path, (unsigned long long)(ahead / 1000000));
 	}
 	age = (uint64_t)now_monotonic_ns - (uint64_t)st->updated_monotonic_ns;
 	if (age > (uint64_t)TG_TIMESTATUS_STALE_S * NS_PER_S) {
 		unsync_defaults(st);
-		return fail(err, errlen, "%s: stale: written %llu s ago, expected at most %d s",
-		            path, (unsigned long long)(age / NS_PER_S), TG_TIMESTATUS_STALE_S);
+		return tg_fail(err, errlen, "%s: stale: written %llu s ago, expected at most %d s",
+		               path, (unsigned long long)(age / NS_PER_S), TG_TIMESTATUS_STALE_S);
 	}
 	return 0;
 }

@@ -43,6 +43,7 @@
 #include "crc32.h"
 #include "ct.h"
 #include "fileio.h"
+#include "log.h"
 
 #define RING_MAGIC   0x5447434bu /* "TGCK" */
 #define RING_VERSION 1
@@ -82,21 +83,6 @@ static uint32_t get32(const uint8_t *p)
 static uint64_t get64(const uint8_t *p)
 {
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- cookies */
@@ -329,34 +315,34 @@ int ntsd_keyring_decode(const uint8_t *buf, size_t len, struct ntsd_keyring *r, 
 
 	memset(r, 0, sizeof(*r));
 	if (len < RING_LEN(0))
-		return fail(err, errlen, "%zu bytes, expected at least %zu", len, RING_LEN(0));
+		return tg_fail(err, errlen, "%zu bytes, expected at least %zu", len, RING_LEN(0));
 	magic = get32(buf);
 	if (magic != RING_MAGIC)
-		return fail(err, errlen, "magic 0x%08x, expected 0x%08x (\"TGCK\")", magic,
-		            RING_MAGIC);
+		return tg_fail(err, errlen, "magic 0x%08x, expected 0x%08x (\"TGCK\")", magic,
+		               RING_MAGIC);
 	if (buf[4] != RING_VERSION)
-		return fail(err, errlen, "version %u, expected %d", buf[4], RING_VERSION);
+		return tg_fail(err, errlen, "version %u, expected %d", buf[4], RING_VERSION);
 	count = buf[5];
 	cur = buf[6];
 	if (count > NTSD_COOKIE_KEYS)
-		return fail(err, errlen, "count %zu, expected 0..%d", count, NTSD_COOKIE_KEYS);
+		return tg_fail(err, errlen, "count %zu, expected 0..%d", count, NTSD_COOKIE_KEYS);
 	if (len != RING_LEN(count))
-		return fail(err, errlen, "%zu bytes, expected %zu for %zu keys", len,
-		            RING_LEN(count), count);
+		return tg_fail(err, errlen, "%zu bytes, expected %zu for %zu keys", len,
+		               RING_LEN(count), count);
 	crc = get32(buf + len - 4);
 	want_crc = tg_crc32(0, buf, len - 4);
 	if (crc != want_crc)
-		return fail(err, errlen, "CRC 0x%08x, expected 0x%08x", crc, want_crc);
+		return tg_fail(err, errlen, "CRC 0x%08x, expected 0x%08x", crc, want_crc);
 	if (count ? cur >= count : cur != 0)
-		return fail(err, errlen, "current index %zu, expected %s%zu", cur,
-		            count ? "0.." : "", count ? count - 1 : 0);
+		return tg_fail(err, errlen, "current index %zu, expected %s%zu", cur,
+		               count ? "0.." : "", count ? count - 1 : 0);
 	for (i = 0; i < count; i++)
 		for (j = 0; j < i; j++)
 			if (get32(buf + RING_HDR + i * RING_ENTRY) ==
 			    get32(buf + RING_HDR + j * RING_ENTRY))
-				return fail(err, errlen,
-				            "key id %u appears twice (entries %zu, %zu)",
-				            get32(buf + RING_HDR + i * RING_ENTRY), j, i);
+				return tg_fail(err, errlen,
+				               "key id %u appears twice (entries %zu, %zu)",
+				               get32(buf + RING_HDR + i * RING_ENTRY), j, i);
 
 	r->n = count;
 	r->cur = cur;
@@ -388,17 +374,17 @@ int ntsd_keyring_load(const char *path, struct ntsd_keyring *r, char *err, size_
 		saved = errno;
 		if (saved == ENOENT)
 			return 1;
-		return fail(err, errlen, "%s: %s", path, strerror(saved));
+		return tg_fail(err, errlen, "%s: %s", path, strerror(saved));
 	}
 	if (fstat(fd, &st) < 0) {
 		saved = errno;
 		close(fd);
-		return fail(err, errlen, "%s: fstat: %s", path, strerror(saved));
+		return tg_fail(err, errlen, "%s: fstat: %s", path, strerror(saved));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, "%s: not a regular file (mode 0%o), expected one", path,
-		            (unsigned)st.st_mode);
+		return tg_fail(err, errlen, "%s: not a regular file (mode 0%o), expected one", path,
+		               (unsigned)st.st_mode);
 	}
 	while (n < sizeof(buf)) {
 		ssize_t got = read(fd, buf + n, sizeof(buf) - n);
@@ -408,7 +394,7 @@ int ntsd_keyring_load(const char *path, struct ntsd_keyring *r, char *err, size_
 			saved = errno;
 			close(fd);
 			tg_wipe(buf, sizeof(buf));
-			return fail(err, errlen, "%s: read: %s", path, strerror(saved));
+			return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
 		}
 		if (got == 0)
 			break;
@@ -417,13 +403,13 @@ int ntsd_keyring_load(const char *path, struct ntsd_keyring *r, char *err, size_
 	close(fd);
 	if (n > NTSD_KEYRING_ENC_MAX) {
 		tg_wipe(buf, sizeof(buf));
-		return fail(err, errlen, "%s: more than %d bytes, expected at most %d", path,
-		            NTSD_KEYRING_ENC_MAX, NTSD_KEYRING_ENC_MAX);
+		return tg_fail(err, errlen, "%s: more than %d bytes, expected at most %d", path,
+		               NTSD_KEYRING_ENC_MAX, NTSD_KEYRING_ENC_MAX);
 	}
 	rc = ntsd_keyring_decode(buf, n, r, why, sizeof(why));
 	tg_wipe(buf, sizeof(buf));
 	if (rc < 0)
-		return fail(err, errlen, "%s: %s", path, why);
+		return tg_fail(err, errlen, "%s: %s", path, why);
 	return 0;
 }
 
@@ -436,17 +422,17 @@ int ntsd_keyring_save(const char *path, const struct ntsd_keyring *r, char *err,
 	const char *step;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return fail(err, errlen, "%s: path too long", path);
+		return tg_fail(err, errlen, "%s: path too long", path);
 	len = ntsd_keyring_encode(r, buf, sizeof(buf));
 	if (!len)
-		return fail(err, errlen, "%s: ring not encodable (%zu keys, current %zu)", path,
-		            r->n, r->cur);
+		return tg_fail(err, errlen, "%s: ring not encodable (%zu keys, current %zu)", path,
+		               r->n, r->cur);
 	/* O_NOFOLLOW: never write keys through a link planted at path.tmp */
 	fd = openat(AT_FDCWD, tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		saved = errno;
 		tg_wipe(buf, sizeof(buf));
-		return fail(err, errlen, "%s: open: %s", tmp, strerror(saved));
+		return tg_fail(err, errlen, "%s: open: %s", tmp, strerror(saved));
 	}
 	/* a stale path.tmp keeps its old mode through O_TRUNC: force 0600 */
 	step = "fchmod";
@@ -469,8 +455,8 @@ int ntsd_keyring_save(const char *path, const struct ntsd_keyring *r, char *err,
 		goto fail_fd;
 	tg_wipe(buf, sizeof(buf));
 	if (tg_fsync_parent(path) < 0)
-		return fail(err, errlen, "%s: written, but fsync of its folder: %s", path,
-		            strerror(errno));
+		return tg_fail(err, errlen, "%s: written, but fsync of its folder: %s", path,
+		               strerror(errno));
 	return 0;
 
 fail_fd:
@@ -479,5 +465,5 @@ fail_fd:
 		close(fd);
 	unlink(tmp);
 	tg_wipe(buf, sizeof(buf));
-	return fail(err, errlen, "%s: %s: %s", tmp, step, strerror(saved));
+	return tg_fail(err, errlen, "%s: %s: %s", tmp, step, strerror(saved));
 }

@@ -417,20 +417,6 @@ struct child {
 
 static struct child ntp_child = {"ntp", 0, -1, 0}, ke_child = {"ke", 0, -1, 0};
 
-static void report_child(const struct child *c, int status)
-{
-	if (WIFEXITED(status))
-		tg_err("%s role exited with status %d", c->name, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		tg_err("%s role killed by SIGSYS (seccomp violation; its last line names the "
-		       "syscall)",
-		       c->name);
-	else if (WIFSIGNALED(status))
-		tg_err("%s role killed by signal %d", c->name, WTERMSIG(status));
-	else
-		tg_err("%s role ended (wait status 0x%x)", c->name, (unsigned)status);
-}
-
 /* A role is gone or going: reap it, say how it ended, exit non-zero. */
 static void __attribute__((noreturn)) role_died(const struct child *c)
 {
@@ -441,7 +427,7 @@ static void __attribute__((noreturn)) role_died(const struct child *c)
 		p = waitpid(c->pid, &status, 0);
 	while (p < 0 && errno == EINTR);
 	if (p == c->pid)
-		report_child(c, status);
+		tg_log_child_end(c->name, status);
 	else
 		tg_err("%s role lost: waitpid: %s", c->name, strerror(errno));
 	exit(TG_EXIT_SYS);
@@ -459,7 +445,7 @@ static void sigchld_cb(struct tg_loop *l, int signo, void *arg)
 		if (cs[i]->pid <= 0)
 			continue;
 		if (waitpid(cs[i]->pid, &status, WNOHANG) == cs[i]->pid) {
-			report_child(cs[i], status);
+			tg_log_child_end(cs[i]->name, status);
 			exit(TG_EXIT_SYS);
 		}
 	}
@@ -485,27 +471,10 @@ static void stop_cb(struct tg_loop *l, int signo, void *arg)
 			p = waitpid(cs[i]->pid, &status, 0);
 		while (p < 0 && errno == EINTR);
 		if (p == cs[i]->pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-			report_child(cs[i], status);
+			tg_log_child_end(cs[i]->name, status);
 	}
 	ntsd_keyring_wipe(&m.ring);
 	exit(TG_EXIT_OK);
-}
-
-static void notify_ready(void)
-{
-	static const char msg[] = "ready\n";
-	ssize_t n;
-
-	if (m.notify_fd < 0)
-		return;
-	do
-		n = write(m.notify_fd, msg, sizeof(msg) - 1);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)(sizeof(msg) - 1))
-		tg_warn("readiness notification on fd %d failed: %s", m.notify_fd,
-		        n < 0 ? strerror(errno) : "short write");
-	close(m.notify_fd);
-	m.notify_fd = -1;
 }
 
 static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
@@ -540,7 +509,7 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		tg_info("%s role is serving", c->name);
 		/* ready: NTP served, and NTS-KE too when it runs */
 		if (ntp_child.ready && (ke_child.pid <= 0 || ke_child.ready))
-			notify_ready();
+			tg_notify_ready(&m.notify_fd);
 		break;
 	default:
 		tg_fatalx(TG_EXIT_SYS, "unexpected message type %u from the %s role", t->type,

@@ -368,20 +368,7 @@ if [ -x "$CHRONYD" ] && [ -x "$CHRONYC" ]; then
 	# ------------------------------------------------------------ chrony as NTS server
 	CP=$(t_free_port)
 	CK=$(t_free_port)
-	mkdir -p "$T/chronys"
-	cat >"$T/chronys/chrony.conf" <<-EOF
-		port $CP
-		ntsport $CK
-		bindaddress 127.0.0.1
-		ntsservercert $T/pki/server.pem
-		ntsserverkey $T/pki/server.key
-		ntsdumpdir $T/chronys
-		local stratum 3
-		allow 127.0.0.1
-		cmdport 0
-		pidfile $T/chronys/chronyd.pid
-	EOF
-	"$CHRONYD" -x -d -f "$T/chronys/chrony.conf" -u root >"$T/chronys/log" 2>&1 &
+	t_chrony_nts_server "$T/chronys" "$T/pki" "$CP" "$CK" 3
 	SPID=$!
 	PIDS+=("$SPID")
 	sq() { "$QUERY" -c "$T/pki/ca.pem" -n localhost -p "$CK" -P "$CP" 127.0.0.1 2>&1; }
