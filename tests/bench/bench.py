@@ -18,11 +18,16 @@ Benchmarks, not tests: they report, they do not pass or fail.
            requests per second (16 in flight), plain NTP for reference, and
            the servers' CPU time per request (tests/tools/tg-ntsload.c,
            built here with the product toolchain)
+  servo    timed's clock servo (services/timed/servo.c) on a simulated
+           oscillator, kernel clock and PPS: convergence, accuracy, error
+           bound and holdover, worst of 20 seeds per scenario
+           (tests/bench/servo_bench.py, tg-servosim built here with the host
+           compiler; TG_BENCH_SERVO_SEEDS=N sets the seeds)
 Writes out/bench/results.md and prints it.
 
   python3 tests/bench/bench.py [SECTION...]
 
-runs only the sections named (boot, sizes, memory, crypto, nts; default all) and
+runs only the sections named (boot, sizes, memory, crypto, nts, servo; default all) and
 then writes out/bench/results-SECTION[-SECTION...].md.  TOP and OUT default
 to this checkout and its out/ (TG_OUT).
 """
@@ -39,6 +44,7 @@ TOP = os.environ.get("TOP") or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 OUT = os.environ.get("OUT") or os.environ.get("TG_OUT") or os.path.join(TOP, "out")
 sys.path.insert(0, os.path.join(TOP, "tests", "image"))
+sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
 BOOTS = int(os.environ.get("TG_BENCH_BOOTS", "5"))
 lines = []
 
@@ -506,8 +512,23 @@ def section_nts():
     emit()
 
 
+def section_servo():
+    import contextlib
+    import io
+    import servo_bench
+    emit("### Clock servo (timed), simulation")
+    emit()
+    # servo_bench prints its table: collected here so it goes to the results file too
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        servo_bench.run(TOP, OUT)
+    for line in buf.getvalue().rstrip("\n").split("\n"):
+        emit(line)
+    emit()
+
+
 SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory,
-            "crypto": section_crypto, "nts": section_nts}
+            "crypto": section_crypto, "nts": section_nts, "servo": section_servo}
 chosen = sys.argv[1:] or list(SECTIONS)
 for name in chosen:
     if name not in SECTIONS:
