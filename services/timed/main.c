@@ -90,6 +90,12 @@ static struct {
 	uint64_t quiet_timer;
 	int64_t last_serial_mono;
 	uint64_t n_nmea_errors;
+	/*
+	 * A port whose other side is absent (a virtio port with nobody on
+	 * the host) opens and ends at once, every REOPEN_NS: said once, then
+	 * quietly until bytes come again.
+	 */
+	int serial_quiet;
 	/* pps */
 	int have_pps;
 	struct tg_pps pps;
@@ -311,7 +317,11 @@ static void reopen_cb(struct tg_loop *l, void *arg)
 
 	(void)arg;
 	if (serial_open() == 0) {
-		tg_info("%s: open again", m.c.device);
+		if (m.serial_quiet < 2)
+			tg_info("%s: open again", m.c.device);
+		else
+			tg_debug("%s: open again", m.c.device);
+		m.serial_quiet = 2;
 		last_errno = 0;
 		return;
 	}
@@ -324,7 +334,12 @@ static void reopen_cb(struct tg_loop *l, void *arg)
 
 static void serial_lost(const char *why)
 {
-	tg_warn("%s: %s; reopening every %lld s", m.c.device, why, REOPEN_NS / NS);
+	if (!m.serial_quiet) {
+		tg_warn("%s: %s; reopening every %lld s", m.c.device, why, REOPEN_NS / NS);
+		m.serial_quiet = 1;
+	} else {
+		tg_debug("%s: %s", m.c.device, why);
+	}
 	tg_loop_del_fd(&m.loop, m.serial_fd);
 	close(m.serial_fd);
 	m.serial_fd = -1;
@@ -405,6 +420,11 @@ static void serial_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		return;
 	}
 	m.last_serial_mono = mono;
+	if (m.serial_quiet) {
+		if (m.serial_quiet == 2)
+			tg_info("%s: receiving again", m.c.device);
+		m.serial_quiet = 0;
+	}
 	while (off < (size_t)n &&
 	       tg_nmea_reader_next(&m.rd, buf + off, (size_t)n - off, &used, line, sizeof(line), &ll,
 				   &ck) == 1) {
@@ -477,10 +497,9 @@ static void tick_cb(struct tg_loop *l, void *arg)
 	write_status();
 	write_gnss();
 	save_floor(mono);
-	if (m.serial_fd >= 0 && mono - m.last_serial_mono > 10 * NS && m.c.device[0] &&
-	    m.last_serial_mono > 0) {
+	if (m.serial_fd >= 0 && mono - m.last_serial_mono > 10 * NS && !m.serial_quiet) {
 		tg_warn("%s: no data for 10 s", m.c.device);
-		m.last_serial_mono = mono; /* say it every 10 s */
+		m.serial_quiet = 2; /* until bytes come again */
 	}
 	if (!tg_loop_add_timer(l, TICK_NS, tick_cb, NULL))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");

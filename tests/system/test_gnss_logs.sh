@@ -32,7 +32,9 @@ set -u
 . "$TOP/tests/lib.sh"
 
 DUMP=$OUT/host/services-host/test-tools/tg-nmeadump
+# the team's shared folder beside the checkout, or where the workplace keeps it
 LOGS=${TG_GNSS_LOGS:-$TOP/../shared/gnss-logs}
+[ -n "${TG_GNSS_LOGS:-}" ] || [ -d "$LOGS" ] || LOGS=/work/shared/gnss-logs
 CMP=$TOP/tests/system/gnss_logs.py
 T=${T:-$(mktemp -d)}
 
