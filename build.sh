@@ -25,8 +25,10 @@ Usage: ./build.sh COMMAND [--board BOARD]
 Commands:
   run      install what is missing, build, boot the image in QEMU (TCG) and
            forward NTS-KE tcp 127.0.0.1:4460, NTP udp 127.0.0.1:11123 and
-           the console https://127.0.0.1:8443 to it; prints where to point
-           a client and a browser.  Ctrl-A X quits QEMU.
+           the console https://127.0.0.1:8443 to it; a simulated GNSS
+           receiver (tests/system/gnss_sim.py) feeds the guest NMEA while
+           QEMU runs; prints where to point a client and a browser.
+           Ctrl-A X quits QEMU.
   test     the whole suite: unit (ASan+UBSan), fuzz smoke, system, static
            binary checks and image boots of both boards; ends with
            "N passed, M failed" and exits non-zero on any failure.
@@ -54,7 +56,7 @@ EOF
 PKGS_BUILD="gcc make libc6-dev musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	linux-libc-dev linux-libc-dev-arm64-cross gperf dpkg-dev file kmod cpio xz-utils gzip
 	squashfs-tools cryptsetup-bin mtools dosfstools gdisk e2fsprogs u-boot-tools pkg-config"
-PKGS_RUN="qemu-system-x86 qemu-system-arm qemu-utils openssl"
+PKGS_RUN="qemu-system-x86 qemu-system-arm qemu-utils openssl python3"
 PKGS_TEST="clang libclang-rt-14-dev chrony qemu-user-static iproute2 python3 procps nmap iputils-ping valgrind"
 
 install_packages() {
@@ -361,6 +363,78 @@ build_deps() {
 	done
 }
 
+# ---------------------------------------------------------------- kernel modules
+
+# Out-of-tree modules for the board's kernel (board.conf loaded).
+# pps-ktimer: the kernel's dummy PPS source, for boards without a real PPS
+# line (BOARD_PPS_SIM=ktimer, the QEMU boards): Debian does not build it.
+# Its source comes from the pinned linux-source-6.1 (only that one file is
+# extracted, once: about 10 s to decompress the 138 MB tarball), patched
+# to tick once a second of the unadjusted clock, dated when due
+# (board/common/pps-ktimer/hrtimer.patch says why), and built against the
+# pinned linux-headers of the board's kernel with the host's linux-kbuild
+# tools (a few seconds a board).  Output: $OUT/kmod/$BOARD_KVER/pps-ktimer.ko.
+KMOD_SRC=$TOP/board/common/pps-ktimer
+
+pps_ktimer_source() { # -> $OUT/kmod/src/pps-ktimer.c, from the pinned linux-source
+	local deb s=$OUT/kmod/src
+	deb=$(lock_file '^linux-source-[0-9.]*_.*_all\.deb$')
+	[ -f "$s/pps-ktimer.c" ] && [ "$(cat "$s/.from" 2>/dev/null)" = "$deb" ] && return 0
+	mkdir -p "$s"; rm -f "$s/pps-ktimer.c" "$s/.from"
+	dpkg-deb --fsys-tarfile "$DL/$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+		tar -xJO --wildcards '*/drivers/pps/clients/pps-ktimer.c' >"$s/pps-ktimer.c.tmp" &&
+		[ -s "$s/pps-ktimer.c.tmp" ] || die "no drivers/pps/clients/pps-ktimer.c in $deb"
+	mv "$s/pps-ktimer.c.tmp" "$s/pps-ktimer.c"
+	echo "$deb" >"$s/.from"
+}
+
+build_pps_ktimer() {
+	local k=$OUT/kmod/$BOARD_KVER hdr b pat deb
+	hdr=$k/headers; b=$k/build
+	pps_ktimer_source
+	rm -rf "$k"; mkdir -p "$hdr" "$b"
+	# headers of this kernel flavour, the -common ones they include, and
+	# kbuild's tools (fixdep, modpost) for the build host's architecture
+	for pat in "^linux-headers-${BOARD_KVER}_.*\.deb$" "^linux-headers-${BOARD_KVER%-*}-common_.*_all\.deb$" \
+		"^linux-kbuild-[0-9.]*_.*_$(dpkg --print-architecture)\.deb$"; do
+		deb=$(lock_file "$pat")
+		dpkg-deb -x "$DL/$deb" "$hdr"
+	done
+	# Debian's flavour Makefile includes the -common one by absolute path
+	sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$hdr/usr/src/linux-headers-$BOARD_KVER/Makefile"
+	cp "$KMOD_SRC/Kbuild" "$KMOD_SRC/Makefile" "$OUT/kmod/src/pps-ktimer.c" "$b/"
+	# pulses 1 s apart on the raw clock, dated when due (hrtimer.patch says why)
+	patch -s -d "$b" -p1 <"$KMOD_SRC/hrtimer.patch" || die "pps-ktimer: $KMOD_SRC/hrtimer.patch does not apply"
+	# cross builds (arm64 on an amd64 host): Debian's arch name is the
+	# kernel's ARCH there; a native build takes ARCH from the headers
+	local cross=() strip=strip
+	if [ "$BOARD_DEB_ARCH" != "$(dpkg --print-architecture)" ]; then
+		cross=(ARCH="$BOARD_DEB_ARCH" CROSS_COMPILE="$(gnu_host "$BOARD_ARCH" | sed 's/-musl$/-gnu/')-")
+		strip=$(gnu_host "$BOARD_ARCH" | sed 's/-musl$/-gnu/')-strip
+	fi
+	# the build folder's path kept out of the module (same bytes from any $OUT)
+	make -s -C "$b" KDIR="$hdr/usr/src/linux-headers-$BOARD_KVER" "${cross[@]}" \
+		KCFLAGS="-ffile-prefix-map=$b/= -ffile-prefix-map=$hdr/=/" >"$b/build.log" 2>&1 ||
+		{ cat "$b/build.log" >&2; die "pps-ktimer build failed ($BOARD_KVER)"; }
+	# as the kernel's INSTALL_MOD_STRIP does: no debug sections in the image
+	"$strip" --strip-debug -o "$k/pps-ktimer.ko" "$b/pps-ktimer.ko"
+	rm -rf "$hdr"
+}
+
+build_kmods() { # the out-of-tree modules the loaded board asks for
+	case ${BOARD_PPS_SIM:-none} in
+	none) return 0 ;;
+	ktimer) ;;
+	*) die "board.conf: unknown BOARD_PPS_SIM '$BOARD_PPS_SIM' (ktimer or none)" ;;
+	esac
+	local key
+	key=$(stamp_key build_pps_ktimer "$KMOD_SRC/Kbuild" "$KMOD_SRC/Makefile" "$KMOD_SRC/hrtimer.patch")
+	is_fresh "$OUT/kmod/$BOARD_KVER/.stamp" "$key" && [ -f "$OUT/kmod/$BOARD_KVER/pps-ktimer.ko" ] && return 0
+	say "building pps-ktimer.ko ($BOARD_KVER)"
+	build_pps_ktimer
+	echo "$key" >"$OUT/kmod/$BOARD_KVER/.stamp"
+}
+
 # ---------------------------------------------------------------- services
 
 services_make() { # ARCH MODE [make args]
@@ -399,6 +473,7 @@ prepare() { # everything the image of the given boards needs
 	for b in "$@"; do
 		board_load "$b"
 		build_deps "$BOARD_ARCH"
+		build_kmods
 		build_services "$BOARD_ARCH"
 	done
 }

@@ -77,14 +77,34 @@ image_inputs_key() {
 	{
 		[ "${BOARD_DEV_PKI:-no}" = yes ] && dev_pki >&2 && cat "$DEV_PKI/server.pem"
 		declare -f dev_pki
-		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps
+		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps timed_conf
 		cat "$LOCK"
 		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image policy -type f \
 			\( -path 'rootfs/*' -o -path 'board/*' -o -path 'image/*' -o -path policy/network.policy -o -name image.conf -o -name service.conf \) |
 			LC_ALL=C sort | xargs sha256sum)
 		sha256sum "$OUT/$BOARD_ARCH"/services-static/bin/* "$OUT/$BOARD_ARCH"/deps/bin/*
+		[ "${BOARD_PPS_SIM:-none}" = none ] || sha256sum "$OUT/kmod/$BOARD_KVER"/*.ko
 		git -C "$TOP" describe --always --dirty 2>/dev/null || true
 	} | sha256sum | cut -c1-16
+}
+
+# /etc/timegate/timed.conf from board.conf: where the GNSS receiver's NMEA
+# and its PPS come in (timed(8)).  timed's service file must grant the same
+# device paths (services/timed/service.conf, device lines).
+timed_conf() {
+	cat <<-EOF
+	# /etc/timegate/timed.conf - written by image/assemble.sh from board/$BOARD/board.conf
+	device $BOARD_GNSS_DEVICE
+	baud ${BOARD_GNSS_BAUD:-9600}
+	pps ${BOARD_PPS_DEVICE:-none}
+	EOF
+	if [ "${BOARD_PPS_SIM:-none}" = ktimer ]; then
+		cat <<-'EOF'
+		# pps-ktimer ticks once a second from when it was loaded, not at the
+		# UTC second: the NMEA of a second can come anywhere after a pulse
+		nmea-window 0 990
+		EOF
+	fi
 }
 
 image_rootfs() {
@@ -128,7 +148,22 @@ image_rootfs() {
 		name=$(basename "$(dirname "$f")")
 		install -m 0644 "$f" "$r/etc/timegate/services/$name.conf"
 	done
+	# this board's receiver devices: timed's Landlock grants, and the owner
+	# rc.boot gives the nodes (devtmpfs makes them root's, mode 0600;
+	# timed opens them as its own user)
+	local timed_svc=$r/etc/timegate/services/timed.conf timed_user dev
+	if [ -f "$timed_svc" ] && [ -n "${BOARD_GNSS_DEVICE:-}" ]; then
+		timed_user=$(awk '$1 == "user" { print $2 }' "$timed_svc")
+		echo "# added by image/assemble.sh from board/$BOARD/board.conf" >>"$timed_svc"
+		echo "# receiver devices, set up by rc.boot: PATH MODE OWNER:GROUP" >"$r/etc/timegate/devices"
+		for dev in "$BOARD_GNSS_DEVICE" "${BOARD_PPS_DEVICE:-none}"; do
+			[ "$dev" = none ] && continue
+			echo "device $dev" >>"$timed_svc"
+			echo "$dev 0660 root:${timed_user:-root}" >>"$r/etc/timegate/devices"
+		done
+	fi
 	printf '%s\n' "$BOARD_NETWORK" >"$r/etc/timegate/network"
+	[ -z "${BOARD_GNSS_DEVICE:-}" ] || timed_conf >"$r/etc/timegate/timed.conf"
 	# network policy and the interface of each role (tg-firewall)
 	install -m 0644 "$TOP/policy/network.policy" "$r/etc/timegate/network.policy"
 	printf 'time %s\nmgmt %s\n' "$BOARD_IF_TIME" "$BOARD_IF_MGMT" >"$r/etc/timegate/roles"
@@ -150,6 +185,12 @@ image_rootfs() {
 		install -D -m 0644 "$KROOT/lib/modules/$BOARD_KVER/$ko" "$r/lib/modules/$BOARD_KVER/$ko"
 	done
 	cp "$KROOT/lib/modules/$BOARD_KVER"/modules.{builtin,builtin.modinfo,order} "$r/lib/modules/$BOARD_KVER/"
+	# out-of-tree modules (build.sh build_kmods): a simulated PPS source on
+	# boards without a PPS line, loaded by rc.boot after the others
+	if [ "${BOARD_PPS_SIM:-none}" = ktimer ]; then
+		install -D -m 0644 "$OUT/kmod/$BOARD_KVER/pps-ktimer.ko" "$r/lib/modules/$BOARD_KVER/extra/pps-ktimer.ko"
+		mods="$mods pps-ktimer"
+	fi
 	depmod -b "$r" "$BOARD_KVER"
 	printf '%s\n' $mods >"$r/etc/modules"
 	find "$r" -type f -path '*/etc/*' ! -name 'rc.*' -exec chmod 0644 {} +
@@ -295,8 +336,21 @@ image_build() {
 # another -netdev backend (e.g. "tap,ifname=X,script=no,downscript=no",
 # for the firewall scans of tests/image/test_firewall.py).  The NICs have
 # fixed MAC addresses: time 52:54:00:12:34:56, management ...:57.
+# Boards with BOARD_GNSS_QEMU=virtio-serial get the GNSS receiver's NMEA
+# channel: a virtio-serial port named gnss0 (BOARD_GNSS_DEVICE in the
+# guest) whose host side is a Unix socket QEMU listens on, TG_GNSS_SOCK
+# (default out/run/BOARD/gnss.sock); tests/system/gnss_sim.py --socket
+# connects to it.  QEMU is the server so that the port exists from boot
+# (the guest reads EOF while nothing is connected, and timed reopens).
 image_qemu_script() {
-	local img=$OUT/images/$BOARD
+	local img=$OUT/images/$BOARD gnss_args=""
+	case ${BOARD_GNSS_QEMU:-none} in
+	none) ;;
+	virtio-serial)
+		gnss_args='-chardev "socket,id=gnss,path=$gnss_sock_q,server=on,wait=off"'
+		gnss_args="$gnss_args -device virtio-serial-pci,id=gnssbus -device virtserialport,bus=gnssbus.0,nr=1,chardev=gnss,name=gnss0" ;;
+	*) die "board.conf: unknown BOARD_GNSS_QEMU '$BOARD_GNSS_QEMU' (virtio-serial or none)" ;;
+	esac
 	cat >"$img/qemu.sh" <<-EOF
 	#!/bin/sh
 	# Boot the $BOARD image: qemu.sh DISK [QEMU ARGS...]  (made by build.sh)
@@ -305,6 +359,9 @@ image_qemu_script() {
 	here=\$(cd "\$(dirname "\$0")" && pwd)
 	time_fwd="hostfwd=tcp:127.0.0.1:\${TG_FWD_NTSKE:-4460}-:4460,hostfwd=udp:127.0.0.1:\${TG_FWD_NTP:-11123}-:123"
 	mgmt_fwd="hostfwd=tcp:127.0.0.1:\${TG_FWD_CONSOLE:-8443}-:443"
+	gnss_sock=\${TG_GNSS_SOCK:-\$(cd "\$here/../.." && pwd)/run/$BOARD/gnss.sock}
+	mkdir -p "\$(dirname "\$gnss_sock")" || exit 1
+	gnss_sock_q=\$(printf '%s' "\$gnss_sock" | sed 's/,/,,/g') # QEMU option syntax
 	exec $BOARD_QEMU -accel tcg $BOARD_QEMU_MACHINE -nographic -no-user-config -nodefaults \\
 		-serial mon:stdio -bios "\$here/firmware.bin" \\
 		-drive "if=none,id=disk0,format=raw,file=\$disk" $BOARD_DISK_IF \\
@@ -312,7 +369,7 @@ image_qemu_script() {
 		-device "$BOARD_NIC,netdev=time,mac=52:54:00:12:34:56,romfile=" \\
 		-netdev "\${TG_NETDEV_MGMT:-user,net=10.0.3.0/24,\$mgmt_fwd},id=mgmt" \\
 		-device "$BOARD_NIC,netdev=mgmt,mac=52:54:00:12:34:57,romfile=" \\
-		-device virtio-rng-pci $BOARD_WATCHDOG_DEV "\$@"
+		-device virtio-rng-pci $BOARD_WATCHDOG_DEV $gnss_args "\$@"
 	EOF
 	chmod +x "$img/qemu.sh"
 }
@@ -333,13 +390,33 @@ image_run() {
 	[ -x "$q" ] || q=$OUT/host/services-host/bin/nts-query
 	grep -qsE '^listen tcp [^ ]+ 4460 ' "$svc"/*.conf || ke_note=" -- no service of this image serves it yet"
 	grep -qsE '^listen tcp [^ ]+ 443 ' "$svc"/*.conf || console_note=" -- no service of this image serves it yet"
+	# the simulated GNSS receiver: NMEA into the guest's gnss0 port each
+	# second (the host's clock is the truth), as long as QEMU runs
+	local sim_pid="" sync_note ind=$'\n          ' # the note's continuation lines
+	sync_note="Without a GNSS time source it answers \"unsynchronised\" (leap 3),${ind}which clients rightly refuse to follow."
+	if [ "${BOARD_GNSS_QEMU:-none}" != none ]; then
+		export TG_GNSS_SOCK=${TG_GNSS_SOCK:-$run/gnss.sock}
+		python3 "$TOP/tests/system/gnss_sim.py" --socket "$TG_GNSS_SOCK" >"$run/gnss_sim.log" 2>&1 &
+		sim_pid=$!
+		# shellcheck disable=SC2064
+		trap "kill $sim_pid 2>/dev/null" EXIT
+		trap 'exit 143' INT TERM HUP # through the EXIT trap
+		if [ -f "$svc/timed.conf" ]; then
+			sync_note="A simulated GNSS receiver (tests/system/gnss_sim.py, log in"
+			sync_note="$sync_note${ind}$run/gnss_sim.log) sends NMEA to the guest's gnss0"
+			sync_note="$sync_note${ind}port, and pps-ktimer ticks /dev/pps0.  Once timed locks (console:"
+			sync_note="$sync_note${ind}\"timed[main] ... state locked\") it answers stratum 1, refid PPS;"
+			sync_note="$sync_note${ind}until then \"unsynchronised\" (leap 3), which clients refuse."
+		else
+			sync_note="$sync_note${ind}(gnss_sim.py feeds the guest's gnss0 port; this image has no timed.)"
+		fi
+	fi
 	cat <<-EOF
 
 	Timegate on $BOARD (QEMU, TCG).  When the console shows "all services ready":
 	  NTP     udp 127.0.0.1:${TG_FWD_NTP:-11123}  (guest port 123)
 	          chronyd -Q -t 20 'server 127.0.0.1 port ${TG_FWD_NTP:-11123} iburst'
-	          Without a GNSS time source it answers "unsynchronised" (leap 3),
-	          which clients rightly refuse to follow.
+	          $sync_note
 	  NTS-KE  tcp 127.0.0.1:${TG_FWD_NTSKE:-4460}  (guest port 4460)$ke_note
 	          chrony.conf:  server 127.0.0.1 port ${TG_FWD_NTP:-11123} nts ntsport ${TG_FWD_NTSKE:-4460} iburst
 	                        ntstrustedcerts $DEV_PKI/ca.pem
@@ -350,5 +427,11 @@ image_run() {
 	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
 
 	EOF
-	exec "$img/qemu.sh" "$run/disk.img"
+	[ -n "$sim_pid" ] || exec "$img/qemu.sh" "$run/disk.img"
+	local rc=0
+	"$img/qemu.sh" "$run/disk.img" || rc=$?
+	kill "$sim_pid" 2>/dev/null || true
+	wait "$sim_pid" 2>/dev/null || true
+	trap - EXIT INT TERM HUP
+	return "$rc"
 }

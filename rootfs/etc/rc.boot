@@ -17,6 +17,17 @@ while read -r m; do
 	modprobe "$m" || say "WARNING: module $m did not load"
 done < /etc/modules
 
+# the GNSS receiver's devices (board.conf, /etc/timegate/devices): the
+# modules above made their nodes root's own; the time service opens them
+# as its user.  Each path must exist by now (its module is loaded).
+if [ -f /etc/timegate/devices ]; then
+	while read -r path mode owner; do
+		case $path in ''|'#'*) continue ;; esac
+		chown "$owner" "$path" && chmod "$mode" "$path" ||
+			say "WARNING: cannot prepare device $path"
+	done < /etc/timegate/devices
+fi
+
 # persistent data: configuration, keys, logs (never executable)
 if dev=$(tg-bootctl device data) &&
 	mount -t ext4 -o nodev,nosuid,noexec,noatime "$dev" /data; then

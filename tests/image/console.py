@@ -150,15 +150,20 @@ class Machine:
 
     def __init__(self, disk, no_reboot=False, name="qemu", wrap=(), env=None):
         """wrap: a command prefix for QEMU (e.g. ip netns exec NS); env: extra
-        environment for qemu.sh (e.g. TG_NETDEV_TIME)."""
+        environment for qemu.sh (e.g. TG_NETDEV_TIME).  The board's NMEA
+        port (virtio-serial gnss0) listens on its own socket, self.gnss_sock;
+        gnss_sim() feeds it."""
         self.log_path = os.path.join(SCRATCH, name + ".console.log")
         self.qmp_path = os.path.join(SCRATCH, name + ".qmp")
+        self.gnss_sock = os.path.join(SCRATCH, name + ".gnss.sock")
+        self.sims = []
         args = list(wrap) + [os.path.join(IMAGE, "qemu.sh"), disk,
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if no_reboot:
             args.append("-no-reboot")
         env = dict(os.environ, TG_FWD_NTSKE=str(PORTS["ntske"]), TG_FWD_NTP=str(PORTS["ntp"]),
-                   TG_FWD_CONSOLE=str(PORTS["console"]), **(env or {}))
+                   TG_FWD_CONSOLE=str(PORTS["console"]), TG_GNSS_SOCK=self.gnss_sock,
+                   **(env or {}))
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=env)
@@ -208,6 +213,11 @@ class Machine:
                 raise Timeout("no '%s' within %d s" % (pattern, timeout))
             self._pump(min(left, 0.5))
 
+    def mark(self):
+        """Consume the lines printed so far: the next wait() sees only later ones."""
+        self._pump(0)
+        self.pos = len(self.lines)
+
     def seen(self, pattern):
         rx = re.compile(pattern)
         return [text for _, text in self.lines if rx.search(text)]
@@ -237,10 +247,30 @@ class Machine:
                 raise RuntimeError("QMP %s: %s" % (cmd["execute"], reply["error"]))
         s.close()
 
+    def gnss_sim(self, *args):
+        """Start tests/system/gnss_sim.py (with these options) feeding the
+        board's NMEA port; it reconnects until QEMU listens.  Returns the
+        Popen; stop() ends it.  Its messages go to SCRATCH/gnss_sim.log."""
+        sim = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system", "gnss_sim.py")
+        log = open(os.path.join(SCRATCH, "gnss_sim.log"), "a")
+        p = subprocess.Popen([sys.executable, sim, "--socket", self.gnss_sock] + list(args),
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.sims.append(p)
+        return p
+
     def tail(self, n=30):
         return ["%8.3f %s" % x for x in self.lines[-n:]]
 
     def stop(self):
+        for p in self.sims:
+            if p.poll() is None:
+                p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
