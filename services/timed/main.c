@@ -29,7 +29,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/timex.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -90,6 +92,7 @@ static struct {
 	uint64_t quiet_timer;
 	int64_t last_serial_mono;
 	uint64_t n_nmea_errors;
+	int device_is_socket;        /* device names a Unix socket (known at start) */
 	/*
 	 * A port whose other side is absent (a virtio port with nobody on
 	 * the host) opens and ends at once, every REOPEN_NS: said once, then
@@ -271,6 +274,35 @@ static speed_t baud_code(uint32_t b)
 
 static void serial_cb(struct tg_loop *l, int fd, short revents, void *arg);
 
+/*
+ * A stream socket that serves NMEA (a site keeping gpsd: `gpspipe -r`
+ * behind socat, or any relay); -1 with errno.  A FIFO needs nothing
+ * special: openat(O_RDWR) opens it.
+ */
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static int serial_open(void)
 {
 	struct termios t;
@@ -278,6 +310,8 @@ static int serial_open(void)
 
 	/* openat: the sandbox allows it with exactly these flags */
 	fd = openat(AT_FDCWD, m.c.device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENXIO && m.device_is_socket)
+		fd = unix_connect(m.c.device); /* NMEA from a program's Unix socket */
 	if (fd < 0)
 		return -1;
 	/* a terminal gets raw 8 bits at the configured rate; a pipe or socket is taken as is */
@@ -605,7 +639,7 @@ static void stop_cb(struct tg_loop *l, int signo, void *arg)
  */
 static void main_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
 			 int pps_fd, int clock_ipc, pid_t clock_pid, int x_ipc, pid_t x_pid,
-			 int sock_fd, const char *drop_user)
+			 int sock_fd, int nmea_socket, const char *drop_user)
 {
 	struct tg_syscall_table tb;
 	/* O_TMPFILE's own bit only: its O_DIRECTORY part is what fsync of a folder uses */
@@ -650,6 +684,15 @@ static void main_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, s
 				   .args = {{0, TG_CMP_EQ, (uint64_t)pps_fd, 0},
 					    {1, TG_CMP_MASKED_EQ, (uint32_t)TG_PPS_IOC_FETCH_NR,
 					     0xffffffffu}}});
+	/* NMEA from a Unix stream socket (device is one): reconnects after a loss */
+	if (nmea_socket) {
+		tg_sc_add(&tb, (struct tg_syscall_rule){
+				   .name = "socket",
+				   .nargs = 2,
+				   .args = {{0, TG_CMP_EQ, AF_UNIX, 0},
+					    {1, TG_CMP_MASKED_EQ, SOCK_STREAM, 0xf}}});
+		TG_SC_ADD(&tb, TG_SC("connect")); /* to its path: where is Landlock's business */
+	}
 	/* chrony's SOCK refclock: datagrams on the one socket opened before */
 	if (sock_fd >= 0) {
 		TG_SC_ADD(&tb, TG_SC1("connect", 0, TG_CMP_EQ, (uint64_t)sock_fd));
@@ -701,7 +744,7 @@ static void print_sandboxes(void)
 	       "# clock: CAP_SYS_TIME only; applies checked requests from main.\n"
 	       "# xcheck: NTS to the configured upstream servers; no files.\n");
 	main_sandbox(&sb, rules, TIMED_RULES_MAX, SYM_PPS, SYM_CIPC, SYM_CPID, SYM_XIPC, SYM_XPID,
-		     SYM_SOCK, NULL);
+		     SYM_SOCK, 1, NULL);
 	tg_sandbox_describe(stdout, &sb, syms, n);
 	timed_clock_sandbox(&sb, rules, TIMED_RULES_MAX, SYM_CIPC, NULL);
 	tg_sandbox_describe(stdout, &sb, syms, n);
@@ -862,6 +905,9 @@ int main(int argc, char **argv)
 
 	/* the devices, before the sandbox closes the door */
 	if (m.c.device[0]) {
+		struct stat st;
+
+		m.device_is_socket = stat(m.c.device, &st) == 0 && S_ISSOCK(st.st_mode);
 		if (serial_open() < 0) {
 			tg_warn("%s: %s; retrying every %lld s", m.c.device, strerror(errno),
 				REOPEN_NS / NS);
@@ -908,7 +954,7 @@ int main(int argc, char **argv)
 
 	main_sandbox(&sb, rules, TIMED_RULES_MAX, m.have_pps ? m.pps.fd : -1,
 		     m.clock.ipc_fd, m.clock.pid, m.xcheck.ipc_fd, m.xcheck.pid,
-		     m.have_sock ? m.sock.fd : -1, m.drop_user);
+		     m.have_sock ? m.sock.fd : -1, m.device_is_socket, m.drop_user);
 	if (tg_sandbox_enter(&sb, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_SYS, "sandbox: %s", err);
 

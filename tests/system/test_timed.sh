@@ -22,7 +22,9 @@
 # line named; SIGTERM -> exit 0.  Then a second timed with chrony 4.3 as
 # an upstream NTS server (the xcheck role, lib/ntsclient.c) and a
 # receiver spoofed 5 s from power-on: refused, failed, the clock never
-# stepped; the receiver honest again -> locked.
+# stepped; the receiver honest again -> locked.  Last, NMEA from a FIFO
+# and from a Unix socket (a gpsd site's relay) with "steer no": locked,
+# and not one call reached the clock.
 #
 # Environment (tests/run.sh): TOP, OUT, T.
 set -u
@@ -314,4 +316,55 @@ else
 	t_fail "timed: honest receiver again: the upstream server agrees, locked"; show_log2
 fi
 kill -TERM "$TIMED2"; wait "$TIMED2"
+stop_sim
+
+# ------------------------------------- NMEA from a pipe and from a Unix socket
+# A site that keeps gpsd relays its NMEA (gpspipe -r) into a FIFO or a Unix
+# socket.  Both timed instances measure only ("steer no", as beside a
+# running chronyd): they lock, and nothing ever reaches the clock.
+mkfifo "$T/nmea.fifo" && chown "$USER_" "$T/nmea.fifo"
+"$PY" "$TOP/tests/system/gnss_sim.py" --path "$T/nmea.fifo" 2>"$T/sim_fifo.log" &
+PIDS+=("$!")
+"$PY" - "$T/nmea.sock" "$TOP/tests/system" "$USER_" <<-'EOF' 2>"$T/sim_sock.log" &
+	# a relay serving NMEA on a Unix stream socket, one epoch per true second
+	import os, pwd, socket, sys, time
+	sys.path.insert(0, sys.argv[2])
+	import gnss_sim
+	srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	srv.bind(sys.argv[1])
+	os.chown(sys.argv[1], pwd.getpwnam(sys.argv[3]).pw_uid, -1)
+	srv.listen(1)
+	conn, _ = srv.accept()
+	rx = gnss_sim.Receiver()
+	while True:
+	    s = int(time.time()) + 1
+	    time.sleep(max(0, s + 0.05 - time.time()))
+	    conn.sendall(gnss_sim.epoch(rx, s))
+EOF
+PIDS+=("$!")
+wait_for 10 test -S "$T/nmea.sock"
+for kind in fifo sock; do
+	sed -e "s|^device .*|device $T/nmea.$kind|" -e "s|^status-file .*|status-file $T/run/status.$kind|" \
+		-e "s|^gnss-file .*|gnss-file none|" -e "s|^date-floor-file .*|date-floor-file none|" \
+		"$T/timed.conf" >"$T/timed.$kind.conf"
+	echo "steer no" >>"$T/timed.$kind.conf"
+	LD_PRELOAD="$T/fakehw.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+		TG_FAKEPPS_PATH="$T/pps0" TG_FAKECLOCK_REPORT="$T/clock.$kind" \
+		"$BIN" -d -f "$T/timed.$kind.conf" 2>"$T/timed.$kind.log" &
+	PIDS+=("$!")
+done
+for kind in fifo sock; do
+	name="NMEA from a $([ $kind = fifo ] && echo FIFO || echo 'Unix socket'), steer no"
+	if wait_for 40 grep -q 'state locked' "$T/timed.$kind.log"; then
+		t_pass "timed: $name: locked"
+	else
+		t_fail "timed: $name: locked"; grep -v debug "$T/timed.$kind.log" | tail -n 20 | sed 's/^/    /' >&2
+	fi
+	# the fake counts every clock-changing call (adjtimex and friends) in calls=
+	if ! grep -qv 'calls=0$' "$T/clock.$kind" 2>/dev/null && grep -q 'steer no: measuring only' "$T/timed.$kind.log"; then
+		t_pass "timed: $name: the clock was never adjusted"
+	else
+		t_fail "timed: $name: the clock was never adjusted" "$(cat "$T/clock.$kind" 2>/dev/null)"
+	fi
+done
 t_done
