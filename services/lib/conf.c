@@ -13,6 +13,7 @@
  */
 #include "conf.h"
 
+#include "fileio.h"
 #include "log.h"
 
 #include <errno.h>
@@ -289,7 +290,8 @@ int tg_conf_load(const char *path, const struct tg_conf_key *keys, void *ctx, ch
                  size_t errlen)
 {
 	struct stat st;
-	size_t total = 0;
+	size_t total;
+	ssize_t got;
 	int fd, rc;
 
 	/* O_NONBLOCK: a FIFO put in place of the file must not hang us before fstat */
@@ -309,22 +311,15 @@ int tg_conf_load(const char *path, const struct tg_conf_key *keys, void *ctx, ch
 		return -1;
 	}
 	/* read one byte more than allowed to tell "exactly the limit" from "too large" */
-	while (total < sizeof(load_buf)) {
-		ssize_t r = read(fd, load_buf + total, sizeof(load_buf) - total);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			tg_seterr(err, errlen, "%s: read: %s", path, strerror(errno));
-			close(fd);
-			tg_wipe(load_buf, total);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		total += (size_t)r;
+	got = tg_read_full(fd, load_buf, sizeof(load_buf));
+	if (got < 0) {
+		tg_seterr(err, errlen, "%s: read: %s", path, strerror(errno));
+		close(fd);
+		tg_wipe(load_buf, sizeof(load_buf)); /* whatever part was read */
+		return -1;
 	}
 	close(fd);
+	total = (size_t)got;
 	if (total > TG_CONF_FILE_MAX) {
 		tg_seterr(err, errlen, "%s: larger than %d bytes", path, TG_CONF_FILE_MAX);
 		tg_wipe(load_buf, total);

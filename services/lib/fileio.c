@@ -28,6 +28,26 @@ int tg_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+ssize_t tg_read_full(int fd, void *buf, size_t cap)
+{
+	char *p = buf;
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = read(fd, p + n, cap - n);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
 int tg_fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];

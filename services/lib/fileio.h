@@ -9,9 +9,17 @@
 #define TG_FILEIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* write(2) all n bytes, retrying on EINTR and short writes; 0 or -1 (errno) */
 int tg_write_all(int fd, const void *buf, size_t n);
+
+/*
+ * read(2) until end of file or cap bytes, retrying on EINTR: the byte
+ * count, or -1 (errno).  Readers of small files ask for one byte more
+ * than they accept, to tell "exactly the limit" from "too large".
+ */
+ssize_t tg_read_full(int fd, void *buf, size_t cap);
 
 /* fsync the folder holding path ("." for a bare name); 0 or -1 (errno) */
 int tg_fsync_parent(const char *path);

@@ -66,9 +66,9 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "fileio.h"
 #include "le.h"
 #include "log.h"
-#include "fileio.h"
 
 #define OFF_MAGIC        0
 #define OFF_VERSION      4
@@ -366,7 +366,8 @@ int tg_gnssstatus_read(const char *path, struct tg_gnssstatus *g, char *err, siz
 	uint8_t buf[TG_GNSSSTATUS_WIRE_SIZE + 1];
 	char why[160];
 	struct stat sb;
-	size_t n = 0;
+	size_t n;
+	ssize_t got;
 	int fd, saved;
 
 	memset(g, 0, sizeof(*g));
@@ -395,20 +396,12 @@ int tg_gnssstatus_read(const char *path, struct tg_gnssstatus *g, char *err, siz
 		return tg_fail(err, errlen, "%s: file of %lld bytes, expected %d", path,
 		               (long long)sb.st_size, TG_GNSSSTATUS_WIRE_SIZE);
 	}
-	while (n < sizeof(buf)) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	got = tg_read_full(fd, buf, sizeof(buf));
+	saved = errno;
 	close(fd);
+	if (got < 0)
+		return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
+	n = (size_t)got;
 
 	if (tg_gnssstatus_decode(buf, n, g, why, sizeof(why)) < 0)
 		return tg_fail(err, errlen, "%s: %s", path, why);

@@ -201,6 +201,21 @@ void tg_log_child_end(const char *name, int status)
 		tg_err("%s role ended (wait status 0x%x)", name, (unsigned)status);
 }
 
+void tg_role_died(const char *name, pid_t pid)
+{
+	int status;
+	pid_t p;
+
+	do
+		p = waitpid(pid, &status, 0);
+	while (p < 0 && errno == EINTR);
+	if (p == pid)
+		tg_log_child_end(name, status);
+	else
+		tg_err("%s role lost: waitpid: %s", name, strerror(errno));
+	exit(TG_EXIT_SYS);
+}
+
 void tg_notify_ready(int *fd)
 {
 	static const char msg[] = "ready\n";

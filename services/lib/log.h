@@ -15,6 +15,7 @@
 #define TG_LOG_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 #define TG_LOG_LINE_MAX 512
@@ -63,6 +64,12 @@ int tg_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
  * parents of process roles: ntsd, timed).
  */
 void tg_log_child_end(const char *name, int wait_status);
+
+/*
+ * A process role is gone or going (EOF on its socket): reap it, say how
+ * it ended (tg_log_child_end), exit 111 for the supervisor to restart.
+ */
+void tg_role_died(const char *name, pid_t pid) __attribute__((noreturn));
 
 /*
  * The readiness line for tg-supervise: "ready\n" on *fd, which is then

@@ -40,9 +40,9 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "fileio.h"
 #include "le.h"
 #include "log.h"
-#include "fileio.h"
 
 #define OFF_MAGIC       0
 #define OFF_VERSION     4
@@ -170,7 +170,8 @@ int tg_timestatus_read(const char *path, int64_t now_monotonic_ns, struct tg_tim
 	/* one byte more than a record, to tell "too long" from "exact" */
 	uint8_t buf[TG_TIMESTATUS_WIRE_SIZE + 1];
 	char why[160];
-	size_t n = 0;
+	size_t n;
+	ssize_t got;
 	uint64_t age;
 	int fd, saved;
 
@@ -185,21 +186,14 @@ int tg_timestatus_read(const char *path, int64_t now_monotonic_ns, struct tg_tim
 		unsync_defaults(st);
 		return tg_fail(err, errlen, "%s: %s", path, strerror(saved));
 	}
-	while (n < sizeof(buf)) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			unsync_defaults(st);
-			return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	got = tg_read_full(fd, buf, sizeof(buf));
+	saved = errno;
 	close(fd);
+	if (got < 0) {
+		unsync_defaults(st);
+		return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
+	}
+	n = (size_t)got;
 
 	if (tg_timestatus_decode(buf, n, st, why, sizeof(why)) < 0) {
 		unsync_defaults(st);

@@ -364,7 +364,8 @@ int ntsd_keyring_load(const char *path, struct ntsd_keyring *r, char *err, size_
 	uint8_t buf[NTSD_KEYRING_ENC_MAX + 1];
 	char why[160];
 	struct stat st;
-	size_t n = 0;
+	size_t n;
+	ssize_t got;
 	int fd, saved, rc;
 
 	ntsd_keyring_wipe(r);
@@ -386,21 +387,14 @@ int ntsd_keyring_load(const char *path, struct ntsd_keyring *r, char *err, size_
 		return tg_fail(err, errlen, "%s: not a regular file (mode 0%o), expected one", path,
 		               (unsigned)st.st_mode);
 	}
-	while (n < sizeof(buf)) {
-		ssize_t got = read(fd, buf + n, sizeof(buf) - n);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			tg_wipe(buf, sizeof(buf));
-			return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
+	got = tg_read_full(fd, buf, sizeof(buf));
+	saved = errno;
 	close(fd);
+	if (got < 0) {
+		tg_wipe(buf, sizeof(buf));
+		return tg_fail(err, errlen, "%s: read: %s", path, strerror(saved));
+	}
+	n = (size_t)got;
 	if (n > NTSD_KEYRING_ENC_MAX) {
 		tg_wipe(buf, sizeof(buf));
 		return tg_fail(err, errlen, "%s: more than %d bytes, expected at most %d", path,

@@ -417,22 +417,6 @@ struct child {
 
 static struct child ntp_child = {"ntp", 0, -1, 0}, ke_child = {"ke", 0, -1, 0};
 
-/* A role is gone or going: reap it, say how it ended, exit non-zero. */
-static void __attribute__((noreturn)) role_died(const struct child *c)
-{
-	int status;
-	pid_t p;
-
-	do
-		p = waitpid(c->pid, &status, 0);
-	while (p < 0 && errno == EINTR);
-	if (p == c->pid)
-		tg_log_child_end(c->name, status);
-	else
-		tg_err("%s role lost: waitpid: %s", c->name, strerror(errno));
-	exit(TG_EXIT_SYS);
-}
-
 static void sigchld_cb(struct tg_loop *l, int signo, void *arg)
 {
 	struct child *cs[2] = {&ntp_child, &ke_child};
@@ -492,10 +476,10 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 	if (rc == TG_IPC_EAGAIN)
 		return;
 	if (rc == TG_IPC_EOF)
-		role_died(c);
+		tg_role_died(c->name, c->pid);
 	if (rc == TG_IPC_ESYS) {
 		tg_err("receiving from the %s role: %s", c->name, strerror(errno));
-		role_died(c);
+		tg_role_died(c->name, c->pid);
 	}
 	if (rc != TG_IPC_OK)
 		tg_fatalx(TG_EXIT_SYS, "invalid message from the %s role: %s", c->name,
@@ -541,7 +525,7 @@ static void keys_send(struct child *c)
 	if (rc != TG_IPC_OK) {
 		tg_err("sending the cookie keys to the %s role: %s", c->name,
 		       rc == TG_IPC_ESYS ? strerror(errno) : tg_ipc_strerror(rc));
-		role_died(c);
+		tg_role_died(c->name, c->pid);
 	}
 }
 
@@ -709,7 +693,7 @@ static void status_tick(struct tg_loop *l, void *arg)
 	} else if (rc != TG_IPC_OK) {
 		/* EPIPE/ECONNRESET: the ntp role is gone */
 		tg_err("sending the status to the ntp role: %s", strerror(errno));
-		role_died(&ntp_child);
+		tg_role_died(ntp_child.name, ntp_child.pid);
 	}
 	if (!tg_loop_add_timer(l, TICK_NS, status_tick, NULL))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 
 #define DAY_S 86400LL
@@ -463,7 +464,8 @@ int tg_leap_load(const char *path, struct tg_leap_table *t, char *err, size_t er
 {
 	char buf[TG_LEAP_FILE_MAX + 1];
 	struct stat st;
-	size_t n = 0;
+	size_t n;
+	ssize_t got;
 	int fd;
 
 	memset(t, 0, sizeof(*t));
@@ -478,21 +480,14 @@ int tg_leap_load(const char *path, struct tg_leap_table *t, char *err, size_t er
 		close(fd);
 		return -1;
 	}
-	while (n < sizeof(buf)) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			tg_seterr(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	got = tg_read_full(fd, buf, sizeof(buf));
+	if (got < 0) {
+		tg_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	close(fd);
+	n = (size_t)got;
 	if (n > TG_LEAP_FILE_MAX) {
 		tg_seterr(err, errlen, "%s: expected at most %d bytes, saw more", path,
 			  TG_LEAP_FILE_MAX);
