@@ -300,11 +300,9 @@ static void sample(struct engine *e, int64_t mono, int64_t real, int64_t offset_
 			      XCHECK_WAIT_NS / NS);
 		}
 	}
-	if (e->c.n_upstream > 0 && xcheck_disagrees(e, mono, offset_ns, out, 1)) {
-		if (!e->xcheck_refused) {
-			xcheck_disagrees(e, mono, offset_ns, out, 0);
-			e->xcheck_refused = 1;
-		}
+	/* said once, when the refusal begins */
+	if (e->c.n_upstream > 0 && xcheck_disagrees(e, mono, offset_ns, out, e->xcheck_refused)) {
+		e->xcheck_refused = 1;
 		e->n_refused++;
 		snprintf(e->last_refusal, sizeof(e->last_refusal),
 			 "upstream NTS servers disagree with GNSS (cross-check)");

@@ -144,16 +144,8 @@ static void carry_out(struct engine_out *o)
 	for (i = 0; i < o->n_log; i++)
 		tg_log(o->log_level[i], "%s", o->log[i]);
 	for (i = 0; i < o->n_adj; i++) {
-		int r;
-
-		if (m.clock.pid <= 0) {
-			/* not steering: nothing may reach the clock */
-			struct timed_msg_adj_done d = {0, o->adj[i].kind};
-
-			engine_adj_done(&m.eng, &d, now_ns(CLOCK_MONOTONIC), &(struct engine_out){0});
-			continue;
-		}
-		r = tg_ipc_send(m.clock.ipc_fd, TIMED_MSG_ADJ, ++m.clock.seq, &o->adj[i],
+		/* only a steering engine asks (steer no: no clock role, no requests) */
+		int r = tg_ipc_send(m.clock.ipc_fd, TIMED_MSG_ADJ, ++m.clock.seq, &o->adj[i],
 				sizeof(o->adj[i]), -1);
 		if (r != TG_IPC_OK)
 			tg_fatalx(TG_EXIT_SYS, "sending to the clock role: %s (errno %s)",
@@ -478,8 +470,6 @@ static void serial_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		}
 		err[0] = '\0';
 	}
-	if (off < (size_t)n)
-		off += used;
 	if (m.quiet_timer)
 		tg_loop_cancel_timer(l, m.quiet_timer);
 	m.quiet_timer = tg_loop_add_timer(l, QUIET_NS, quiet_cb, NULL);
@@ -541,22 +531,6 @@ static void tick_cb(struct tg_loop *l, void *arg)
 
 /* -------------------------------------------------------------- roles */
 
-static void __attribute__((noreturn)) role_died(struct child *c)
-{
-	int status;
-
-	pid_t p;
-
-	do
-		p = waitpid(c->pid, &status, 0);
-	while (p < 0 && errno == EINTR);
-	if (p == c->pid)
-		tg_log_child_end(c->name, status);
-	else
-		tg_err("%s role lost: waitpid: %s", c->name, strerror(errno));
-	exit(TG_EXIT_SYS);
-}
-
 /* A message from the clock role (an answer) or the xcheck role (a sample). */
 static void role_ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
@@ -579,7 +553,7 @@ static void role_ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 	if (r == TG_IPC_EAGAIN || (r == TG_IPC_ESYS && errno == EINTR))
 		return;
 	if (r == TG_IPC_EOF || r == TG_IPC_ESYS)
-		role_died(c);
+		tg_role_died(c->name, c->pid);
 	if (r != TG_IPC_OK)
 		tg_fatalx(TG_EXIT_SYS, "invalid message from the %s role: %s", c->name,
 			  tg_ipc_strerror(r));

@@ -390,84 +390,53 @@ static int sysid_gnss(int sysid)
  * 120-151, GLONASS 65-96, QZSS 193-202, BeiDou 201-263 or 401-463,
  * Galileo 301-336).  0: mapped; -1: not a satellite we can place.
  */
+static const struct sat_range {
+	int8_t talker;  /* the talker's constellation, or -1: any talker */
+	uint8_t gnss;   /* constellation of the satellite */
+	int16_t lo, hi; /* numbers as sent */
+	int16_t base;   /* svid = number - base */
+} sat_ranges[] = {
+	/* a constellation's own talker: its own numbers, and the extended ones */
+	{TG_GNSS_GLONASS, TG_GNSS_GLONASS, 65, 96, 64},
+	{TG_GNSS_GLONASS, TG_GNSS_GLONASS, 1, 32, 0},
+	{TG_GNSS_GALILEO, TG_GNSS_GALILEO, 1, 36, 0},
+	{TG_GNSS_GALILEO, TG_GNSS_GALILEO, 301, 336, 300},
+	{TG_GNSS_BEIDOU, TG_GNSS_BEIDOU, 1, 63, 0},
+	{TG_GNSS_BEIDOU, TG_GNSS_BEIDOU, 201, 263, 200},
+	{TG_GNSS_BEIDOU, TG_GNSS_BEIDOU, 401, 463, 400},
+	{TG_GNSS_QZSS, TG_GNSS_QZSS, 1, 10, 0},
+	{TG_GNSS_QZSS, TG_GNSS_QZSS, 193, 202, 192},
+	{TG_GNSS_NAVIC, TG_GNSS_NAVIC, 1, 14, 0},
+	/* GPS talker, GN, or out of the constellation's own range */
+	{-1, TG_GNSS_GPS, 1, 32, 0},
+	{-1, TG_GNSS_SBAS, 33, 64, -87},
+	{-1, TG_GNSS_GLONASS, 65, 96, 64},
+	{-1, TG_GNSS_SBAS, 120, 158, 0},
+	{-1, TG_GNSS_QZSS, 193, 202, 192},
+	{-1, TG_GNSS_BEIDOU, 203, 263, 200},
+	{-1, TG_GNSS_GALILEO, 301, 336, 300},
+	{-1, TG_GNSS_BEIDOU, 401, 463, 400},
+};
+
 static int map_sat(int gnss, int prn, uint8_t *out_gnss, uint16_t *svid)
 {
+	size_t i;
+	int pass;
+
 	if (prn <= 0)
 		return -1;
-	switch (gnss) {
-	case TG_GNSS_GLONASS:
-		if (prn >= 65 && prn <= 96) {
-			*out_gnss = TG_GNSS_GLONASS, *svid = (uint16_t)(prn - 64);
+	/* the talker's own ranges first, then the ranges any talker may use */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof(sat_ranges) / sizeof(sat_ranges[0]); i++) {
+			const struct sat_range *r = &sat_ranges[i];
+
+			if (r->talker != (pass ? -1 : gnss) || prn < r->lo || prn > r->hi)
+				continue;
+			*out_gnss = r->gnss;
+			*svid = (uint16_t)(prn - r->base);
 			return 0;
 		}
-		if (prn <= 32) {
-			*out_gnss = TG_GNSS_GLONASS, *svid = (uint16_t)prn;
-			return 0;
-		}
-		break;
-	case TG_GNSS_GALILEO:
-		if (prn <= 36) {
-			*out_gnss = TG_GNSS_GALILEO, *svid = (uint16_t)prn;
-			return 0;
-		}
-		if (prn >= 301 && prn <= 336) {
-			*out_gnss = TG_GNSS_GALILEO, *svid = (uint16_t)(prn - 300);
-			return 0;
-		}
-		break;
-	case TG_GNSS_BEIDOU:
-		if (prn <= 63) {
-			*out_gnss = TG_GNSS_BEIDOU, *svid = (uint16_t)prn;
-			return 0;
-		}
-		if (prn >= 201 && prn <= 263) {
-			*out_gnss = TG_GNSS_BEIDOU, *svid = (uint16_t)(prn - 200);
-			return 0;
-		}
-		if (prn >= 401 && prn <= 463) {
-			*out_gnss = TG_GNSS_BEIDOU, *svid = (uint16_t)(prn - 400);
-			return 0;
-		}
-		break;
-	case TG_GNSS_QZSS:
-		if (prn <= 10) {
-			*out_gnss = TG_GNSS_QZSS, *svid = (uint16_t)prn;
-			return 0;
-		}
-		if (prn >= 193 && prn <= 202) {
-			*out_gnss = TG_GNSS_QZSS, *svid = (uint16_t)(prn - 192);
-			return 0;
-		}
-		break;
-	case TG_GNSS_NAVIC:
-		if (prn <= 14) {
-			*out_gnss = TG_GNSS_NAVIC, *svid = (uint16_t)prn;
-			return 0;
-		}
-		break;
-	default:
-		break;
-	}
-	/* GPS talker, GN, or out of the constellation's own range */
-	if (prn <= 32)
-		*out_gnss = TG_GNSS_GPS, *svid = (uint16_t)prn;
-	else if (prn <= 64)
-		*out_gnss = TG_GNSS_SBAS, *svid = (uint16_t)(prn + 87);
-	else if (prn <= 96)
-		*out_gnss = TG_GNSS_GLONASS, *svid = (uint16_t)(prn - 64);
-	else if (prn >= 120 && prn <= 158)
-		*out_gnss = TG_GNSS_SBAS, *svid = (uint16_t)prn;
-	else if (prn >= 193 && prn <= 202)
-		*out_gnss = TG_GNSS_QZSS, *svid = (uint16_t)(prn - 192);
-	else if (prn >= 203 && prn <= 263)
-		*out_gnss = TG_GNSS_BEIDOU, *svid = (uint16_t)(prn - 200);
-	else if (prn >= 301 && prn <= 336)
-		*out_gnss = TG_GNSS_GALILEO, *svid = (uint16_t)(prn - 300);
-	else if (prn >= 401 && prn <= 463)
-		*out_gnss = TG_GNSS_BEIDOU, *svid = (uint16_t)(prn - 400);
-	else
-		return -1;
-	return 0;
+	return -1;
 }
 
 int tg_nmea_gpsd_prn(const struct tg_nmea_sat *s)
