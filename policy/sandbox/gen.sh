@@ -76,7 +76,7 @@ document() {
 		env) env+=("$rest") ;;
 		limit) case $rest in nofile\ *) nofile=${rest#* } ;; nproc\ *) nproc=${rest#* } ;; esac ;;
 		workdir) workdir=$rest ;;
-		read | write | device | exec) fs+=("$k $rest") ;;
+		read | write | device | exec | socket) fs+=("$k $rest") ;;
 		allow-root) ;;
 		*) die "$svc: keyword '$k' unknown to gen.sh (teach it, with tg-supervise.8)" ;;
 		esac
@@ -133,6 +133,7 @@ document() {
 		write) what="read, write, truncate, create and remove files and folders beneath" ;;
 		device) what="device node: open read-write, ioctl" ;;
 		exec) what="read and execute files beneath" ;;
+		socket) what="bind Unix sockets in this folder and remove them; list it" ;;
 		esac
 		[ -n "${dirs[$2]:-}" ] && what="$what (image: folder ${dirs[$2]})"
 		printf '  %-7s %-28s %s\n' "$1" "$2" "$what"

@@ -69,6 +69,7 @@
 	(R_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                    \
 	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |                          \
 	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REFER)
+#define R_SOCKET (R_READ | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REMOVE_FILE)
 #define R_DEVICE                                                                                   \
 	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |                            \
 	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
@@ -84,6 +85,8 @@ const char *tg_landlock_access_name(int access)
 		return "device";
 	case TG_LL_EXEC:
 		return "exec";
+	case TG_LL_SOCKET:
+		return "socket";
 	default:
 		return "?";
 	}
@@ -134,6 +137,8 @@ static uint64_t class_rights(int access)
 		return R_DEVICE;
 	case TG_LL_EXEC:
 		return R_EXEC;
+	case TG_LL_SOCKET:
+		return R_SOCKET;
 	default:
 		return 0;
 	}

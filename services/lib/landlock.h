@@ -28,6 +28,9 @@
  *   TG_LL_DEVICE  a device node (character or block) opened for reading
  *                 and writing, with ioctl
  *   TG_LL_EXEC    read and execute files (a program, a dynamic loader)
+ *   TG_LL_SOCKET  a folder: read, bind Unix sockets in it and remove
+ *                 them (a stale socket of a previous run); nothing else
+ *                 is created or written
  *
  * Opening a path for a rule follows symlinks: the rule is on what the
  * path names when the rule is made.  Files opened before the ruleset is
@@ -48,6 +51,7 @@ enum tg_landlock_access {
 	TG_LL_WRITE,
 	TG_LL_DEVICE,
 	TG_LL_EXEC,
+	TG_LL_SOCKET,
 };
 
 struct tg_landlock_rule {

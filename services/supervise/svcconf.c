@@ -375,7 +375,7 @@ static int fs_path(struct sv_conf *c, int access, const char *path, char *err, s
 			            path, tg_landlock_access_name(c->fs[i].access));
 	if (c->nfs >= SV_FS_MAX)
 		return fail(err, errlen,
-		            "at most %d read, write, device and exec lines per service", SV_FS_MAX);
+		            "at most %d read, write, device, exec and socket lines per service", SV_FS_MAX);
 	f = &c->fs[c->nfs++];
 	f->access = access;
 	memcpy(f->path, path, strlen(path) + 1);
@@ -392,6 +392,12 @@ static int h_write(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
 	(void)argc;
 	return fs_path(ctx, TG_LL_WRITE, argv[0], err, errlen);
+}
+
+static int h_socket(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	return fs_path(ctx, TG_LL_SOCKET, argv[0], err, errlen);
 }
 
 static int h_device(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -421,6 +427,7 @@ static const struct tg_conf_key service_keys[] = {
     {"write", 1, 1, TG_CONF_MULTI, h_write},
     {"device", 1, 1, TG_CONF_MULTI, h_device},
     {"exec", 1, 1, TG_CONF_MULTI, h_exec},
+    {"socket", 1, 1, TG_CONF_MULTI, h_socket},
     {NULL, 0, 0, 0, NULL},
 };
 

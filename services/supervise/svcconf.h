@@ -29,7 +29,7 @@
 #define SV_LISTEN_MAX 8
 #define SV_ENV_MAX    32
 #define SV_POOL_MAX   8192
-#define SV_FS_MAX     16 /* read, write, device and exec lines together */
+#define SV_FS_MAX     16 /* read, write, device, exec and socket lines together */
 
 enum sv_ready { SV_READY_STARTED = 0, SV_READY_NOTIFY = 1 };
 enum sv_restart { SV_RESTART_ALWAYS = 0, SV_RESTART_NEVER = 1 };

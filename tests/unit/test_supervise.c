@@ -148,14 +148,15 @@ static void test_conf_fs(void)
 	                           "device /dev/pps0\n"
 	                           "read /etc/timegate/ntsd.conf   # one file\n"
 	                           "exec /usr\n"
-	                           "read /\n";
+	                           "read /\n"
+	                           "socket /run/timegate/update\n";
 	char text2[4096];
 	size_t o;
 	int i;
 
 	CHECK_EQ_INT(parse(text), 0);
 	CHECK_EQ_STR(err, "");
-	CHECK_EQ_INT(conf.nfs, 6);
+	CHECK_EQ_INT(conf.nfs, 7);
 	CHECK_EQ_INT(conf.fs[0].access, TG_LL_READ);
 	CHECK_EQ_STR(conf.fs[0].path, "/run/timegate/time");
 	CHECK_EQ_INT(conf.fs[1].access, TG_LL_WRITE);
@@ -168,11 +169,14 @@ static void test_conf_fs(void)
 	CHECK_EQ_STR(conf.fs[4].path, "/usr");
 	CHECK_EQ_INT(conf.fs[5].access, TG_LL_READ);
 	CHECK_EQ_STR(conf.fs[5].path, "/");
+	CHECK_EQ_INT(conf.fs[6].access, TG_LL_SOCKET);
+	CHECK_EQ_STR(conf.fs[6].path, "/run/timegate/update");
 	/* names for messages, as the keywords */
 	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_READ), "read");
 	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_WRITE), "write");
 	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_DEVICE), "device");
 	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_EXEC), "exec");
+	CHECK_EQ_STR(tg_landlock_access_name(TG_LL_SOCKET), "socket");
 	CHECK_EQ_STR(tg_landlock_access_name(0), "?");
 	/* a path of SV_PATH_MAX - 1 bytes fits */
 	o = (size_t)snprintf(text2, sizeof(text2), "command /bin/x\nuser a\nread /");
@@ -191,7 +195,7 @@ static void test_conf_fs(void)
 	CHECK_EQ_INT(conf.nfs, SV_FS_MAX);
 	snprintf(text2 + o, sizeof(text2) - o, "device /dev/extra\n");
 	CHECK_EQ_INT(parse(text2), -1);
-	CHECK_EQ_STR(err, "/etc/svc/t.conf:19: at most 16 read, write, device and exec lines per "
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:19: at most 16 read, write, device, exec and socket lines per "
 	                  "service");
 }
 
@@ -283,7 +287,7 @@ static void test_conf_errors(void)
 	    {"command /bin/x\nuser a\nfoo bar\n",
 	     "/etc/svc/t.conf:3: unknown keyword 'foo' (expected one of: command, user, "
 	     "allow-root, caps, listen, ready, restart, env, limit, workdir, read, write, device, "
-	     "exec)"},
+	     "exec, socket)"},
 	    /* missing command / user */
 	    {"user a\n", "/etc/svc/t.conf: missing required keyword 'command'"},
 	    {"command /bin/x\n", "/etc/svc/t.conf: missing required keyword 'user'"},
