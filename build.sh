@@ -33,7 +33,7 @@ Commands:
            binary checks and image boots of both boards; ends with
            "N passed, M failed" and exits non-zero on any failure.
            TG_TEST_FILTER=REGEX runs only matching tests.
-  image    build the disk image, slot images and update inputs per board
+  image    build the disk image, slot images and a signed update bundle per board
            (out/images/BOARD/).
   bench    benchmarks (speed, size, boot time); see docs/PERFORMANCE.md.
   fuzz     run each fuzzer for TG_FUZZ_SECONDS (default 300) seconds.

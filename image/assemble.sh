@@ -73,11 +73,71 @@ dev_pki() {
 	chmod 600 "$d"/*.key
 }
 
+# The release (board/common/release, TG_VERSION / TG_SECURITY override).
+release_value() { # KEY
+	local v
+	case $1 in
+	version) v=${TG_VERSION:-} ;;
+	security) v=${TG_SECURITY:-} ;;
+	esac
+	[ -n "$v" ] || v=$(awk -v k="$1" '$1 == k { print $2 }' "$TOP/board/common/release")
+	[ -n "$v" ] || die "board/common/release has no $1"
+	printf '%s\n' "$v"
+}
+
+# /etc/timegate/release of a slot (updated(8)): what runs, for whom
+release_file() {
+	printf 'version %s\nsecurity %s\ncompatible %s\nproduct timegate\n' \
+		"$(release_value version)" "$(release_value security)" "$BOARD"
+}
+
+# Update signing keys.  The image trusts the key ring TG_UPDATE_KEYRING
+# (lines "key NAME HEX", tg-bundle(1)); bundles are signed with
+# TG_UPDATE_KEY (an EC P-256 private key, PEM or PKCS#8).  When neither is
+# given, a development key is made once in $TOP/keys/update-dev (ignored
+# by git, kept across `build.sh clean`) and trusted; a production build
+# gives its key ring and signs offline with image/sign-bundle.
+UPDATE_DEV=$TOP/keys/update-dev
+update_keys() { # sets UPDATE_KEYRING and UPDATE_KEY ("" = no signing key here)
+	if [ -n "${TG_UPDATE_KEYRING:-}" ]; then
+		[ -s "$TG_UPDATE_KEYRING" ] || die "TG_UPDATE_KEYRING=$TG_UPDATE_KEYRING: no such key ring"
+		UPDATE_KEYRING=$TG_UPDATE_KEYRING UPDATE_KEY=${TG_UPDATE_KEY:-}
+		return 0
+	fi
+	UPDATE_KEY=${TG_UPDATE_KEY:-$UPDATE_DEV/key.pem}
+	if [ -z "${TG_UPDATE_KEY:-}" ] && [ ! -s "$UPDATE_DEV/key.pem" ]; then
+		say "making a development update signing key in $UPDATE_DEV"
+		mkdir -p "$UPDATE_DEV"; chmod 700 "$UPDATE_DEV"
+		(umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$UPDATE_DEV/key.pem.tmp") ||
+			die "openssl: development update key"
+		mv "$UPDATE_DEV/key.pem.tmp" "$UPDATE_DEV/key.pem"
+	fi
+	[ -s "$UPDATE_KEY" ] || die "TG_UPDATE_KEY=$UPDATE_KEY: no such key"
+	local hex
+	hex=$(openssl ec -in "$UPDATE_KEY" -pubout -outform DER 2>/dev/null | tail -c 65 | od -An -tx1 -v | tr -d ' \n')
+	[ ${#hex} = 130 ] && [ "${hex:0:2}" = 04 ] || die "$UPDATE_KEY is not an EC P-256 private key"
+	UPDATE_KEYRING=$OUT/work/update-keys
+	mkdir -p "$OUT/work"
+	{
+		echo "# update signing keys trusted by this image (updated(8), tg-bundle(1))"
+		echo "key $( [ -z "${TG_UPDATE_KEY:-}" ] && echo dev || echo release)-${hex:2:8} $hex"
+	} >"$UPDATE_KEYRING"
+}
+
+# tg-bundle, for this host (built with the host's test build settings)
+bundle_tool() {
+	build_deps host
+	services_make host host "$OUT/host/services-host/bin/tg-bundle"
+	TG_BUNDLE=$OUT/host/services-host/bin/tg-bundle
+}
+
 image_inputs_key() {
 	{
 		[ "${BOARD_DEV_PKI:-no}" = yes ] && dev_pki >&2 && cat "$DEV_PKI/server.pem"
+		cat "$UPDATE_KEYRING"; release_file
+		[ -z "$UPDATE_KEY" ] || sha256sum "$UPDATE_KEY"
 		declare -f dev_pki
-		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script mod_deps timed_conf
+		declare -f image_build image_rootfs image_initramfs image_disk image_qemu_script image_bundle mod_deps timed_conf
 		cat "$LOCK"
 		(cd "$TOP" && find rootfs board/common "board/$BOARD" services image policy -type f \
 			\( -path 'rootfs/*' -o -path 'board/*' -o -path 'image/*' -o -path policy/network.policy -o -name image.conf -o -name service.conf \) |
@@ -163,6 +223,10 @@ image_rootfs() {
 		done
 	fi
 	printf '%s\n' "$BOARD_NETWORK" >"$r/etc/timegate/network"
+	# what this slot is (updated compares bundles against it) and whose
+	# signatures it installs
+	release_file >"$r/etc/timegate/release"
+	install -m 0644 "$UPDATE_KEYRING" "$r/etc/timegate/update-keys"
 	[ -z "${BOARD_GNSS_DEVICE:-}" ] || timed_conf >"$r/etc/timegate/timed.conf"
 	# network policy and the interface of each role (tg-firewall)
 	install -m 0644 "$TOP/policy/network.policy" "$r/etc/timegate/network.policy"
@@ -293,6 +357,7 @@ image_disk() {
 	# (bootdelay -2), scanning only the virtio disk; see board.conf.
 	perl "$TOP/image/uboot-env-patch.pl" "$W/u-boot.orig" "$img/firmware.bin" "${BOARD_FIRMWARE_ENV[@]}"
 	cp "$W/boot.vfat" "$W/root.img" "$W/verity.conf" "$img/slot/"
+	release_file >"$img/slot/release"
 	{
 		echo "board=$BOARD"
 		echo "version=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
@@ -315,6 +380,7 @@ image_build() {
 	local img=$OUT/images/$BOARD key
 	mkdir -p "$W"
 	kernel_unpack
+	update_keys
 	key=$(image_inputs_key)
 	if [ -f "$img/disk.img" ] && is_fresh "$img/.stamp" "$key"; then
 		return 0
@@ -324,8 +390,23 @@ image_build() {
 	image_initramfs
 	image_disk
 	image_qemu_script
+	image_bundle
 	echo "$key" >"$img/.stamp"
 	say "image: $img/disk.img ($(awk '/slot_compressed/ { printf "%.1f MiB slot", $2 / 1048576 }' "$img/sizes"))"
+}
+
+# image_bundle: out/images/$BOARD/update.tgb, the slot as a signed update
+# bundle (image/sign-bundle, tg-bundle(1)), when a signing key is at hand.
+image_bundle() {
+	local img=$OUT/images/$BOARD
+	rm -f "$img/update.tgb"
+	if [ -z "$UPDATE_KEY" ]; then
+		say "no signing key (TG_UPDATE_KEY): sign $img/slot offline with image/sign-bundle"
+		return 0
+	fi
+	bundle_tool
+	TG_BUNDLE=$TG_BUNDLE "$TOP/image/sign-bundle" -k "$UPDATE_KEY" -s "$img/slot" -o "$img/update.tgb" >/dev/null ||
+		die "signing the update bundle failed"
 }
 
 # image_qemu_script: out/images/$BOARD/qemu.sh DISK [QEMU ARGS...] boots

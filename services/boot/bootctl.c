@@ -7,8 +7,8 @@
  *   tg-bootctl activate A|B      boot that slot first from the next boot on
  *   tg-bootctl device NAME       print the block device of partition NAME
  *
- * The supervisor runs `mark-good` once every service is ready; the update
- * agent uses `activate` after it has written and verified a slot.
+ * The update agent (services/updated) changes the same state through
+ * lib/bootenv itself; this tool is for maintenance and tests.
  * Options for tests: -e DEV0,DEV1 (environment copies), -k FILE (kernel
  * command line), -s DIR (sysfs class/block folder).
  *

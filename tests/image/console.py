@@ -90,14 +90,14 @@ def flip_byte(path, offset):
         f.write(bytes([b[0] ^ 0xFF]))
 
 
-def variant_slot(disk, slot, patch_rootfs):
-    """Write into `disk`'s slot a variant of the board's slot: its root
-    filesystem copied, changed by patch_rootfs(folder), rebuilt with the
-    build's own tools (image/mkroot.sh: squashfs + dm-verity) and paired
-    with an initramfs carrying the new root hash (image/mkinitrd.sh), so
-    the variant verifies and boots like a real slot."""
+def variant_images(name, patch_rootfs):
+    """A variant of the board's slot images: its root filesystem copied,
+    changed by patch_rootfs(folder), rebuilt with the build's own tools
+    (image/mkroot.sh: squashfs + dm-verity) and paired with an initramfs
+    carrying the new root hash (image/mkinitrd.sh), so the variant verifies
+    and boots like a real slot.  Returns the paths (boot.vfat, root.img)."""
     top = os.environ["TOP"]
-    work = os.path.join(SCRATCH, "variant-" + slot)
+    work = os.path.join(SCRATCH, "variant-" + name)
     subprocess.run(["rm", "-rf", work], check=True)
     os.makedirs(work)
     board_work = os.path.join(OUT, "work", BOARD)
@@ -113,14 +113,75 @@ def variant_slot(disk, slot, patch_rootfs):
     shutil.copy(os.path.join(IMAGE, "slot", "boot.vfat"), boot)
     subprocess.run(["mcopy", "-o", "-i", boot, initrd, "::initrd"], check=True,
                    env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return boot, os.path.join(work, "root.img")
+
+
+def variant_slot(disk, slot, patch_rootfs):
+    """Write into `disk`'s slot a variant of the board's slot (variant_images)."""
+    boot, root = variant_images(slot, patch_rootfs)
     parts = gpt_partitions(disk)
-    for name, src in (("boot" + slot, boot), ("root" + slot, os.path.join(work, "root.img"))):
+    for name, src in (("boot" + slot, boot), ("root" + slot, root)):
         off, size = parts[name]
         if os.path.getsize(src) > size:
             raise ValueError("%s does not fit partition %s" % (src, name))
         with open(src, "rb") as f, open(disk, "r+b") as d:
             d.seek(off)
             shutil.copyfileobj(f, d)
+
+
+def release():
+    """The built slot's release (out/images/BOARD/slot/release): a dict."""
+    rel = {}
+    with open(os.path.join(IMAGE, "slot", "release")) as f:
+        for line in f:
+            k, _, v = line.strip().partition(" ")
+            rel[k] = v
+    return rel
+
+
+def next_version(version, step=1):
+    """MAJOR.MINOR.PATCH with the patch number raised by `step`."""
+    major, minor, patch = (int(x) for x in version.split("."))
+    return "%d.%d.%d" % (major, minor, patch + step)
+
+
+def make_bundle(name, version, security, patch_rootfs=None):
+    """A signed update bundle of a variant of the board's slot whose
+    /etc/timegate/release says `version` and `security` (and which
+    patch_rootfs may change further), signed with the build's development
+    key (keys/update-dev, made by build.sh) by tg-bundle.  Returns its path."""
+    top = os.environ["TOP"]
+
+    def patch(rootfs):
+        rel = os.path.join(rootfs, "etc", "timegate", "release")
+        with open(rel) as f:
+            lines = [l for l in f if not l.startswith(("version ", "security "))]
+        with open(rel, "w") as f:
+            f.write("version %s\nsecurity %s\n" % (version, security))
+            f.writelines(lines)
+        if patch_rootfs:
+            patch_rootfs(rootfs)
+
+    boot, root = variant_images(name, patch)
+    out = os.path.join(SCRATCH, name + ".tgb")
+    subprocess.run([os.path.join(OUT, "host", "services-host", "bin", "tg-bundle"), "create",
+                    "-k", os.path.join(top, "keys", "update-dev", "key.pem"), "-o", out,
+                    "-c", BOARD, "-v", version, "-s", str(security), boot, root], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+def stick_args(bundle):
+    """QEMU arguments for a removable disk (an "update stick") whose first
+    bytes are `bundle` (padded to whole sectors), read-only: updated(8)
+    finds a bundle on a removable disk and installs it."""
+    stick = bundle + ".stick"
+    shutil.copy(bundle, stick)
+    size = os.path.getsize(stick)
+    with open(stick, "ab") as f:
+        f.write(bytes(-size % 512))
+    return ["-drive", "if=none,id=stick,format=raw,readonly=on,file=" + stick,
+            "-device", "virtio-blk-pci,drive=stick"]
 
 
 def verity_conf():
@@ -148,9 +209,10 @@ class Timeout(Exception):
 class Machine:
     """One QEMU run of the board's image on `disk`."""
 
-    def __init__(self, disk, no_reboot=False, name="qemu", wrap=(), env=None):
+    def __init__(self, disk, no_reboot=False, name="qemu", wrap=(), env=None, extra=()):
         """wrap: a command prefix for QEMU (e.g. ip netns exec NS); env: extra
-        environment for qemu.sh (e.g. TG_NETDEV_TIME).  The board's NMEA
+        environment for qemu.sh (e.g. TG_NETDEV_TIME); extra: more QEMU
+        arguments (e.g. stick_args()).  The board's NMEA
         port (virtio-serial gnss0) listens on its own socket, self.gnss_sock;
         gnss_sim() feeds it."""
         self.log_path = os.path.join(SCRATCH, name + ".console.log")
@@ -161,6 +223,7 @@ class Machine:
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if no_reboot:
             args.append("-no-reboot")
+        args += list(extra)
         env = dict(os.environ, TG_FWD_NTSKE=str(PORTS["ntske"]), TG_FWD_NTP=str(PORTS["ntp"]),
                    TG_FWD_CONSOLE=str(PORTS["console"]), TG_GNSS_SOCK=self.gnss_sock,
                    **(env or {}))

@@ -28,7 +28,7 @@ try:
         ok("the initramfs arms the hardware watchdog and the supervisor takes it over")
         t_ready, _ = m.wait(r"all services ready", BOOT_TIMEOUT, fail=BOOT_FAILED)
         ok("the supervisor reports all services ready (%.1f s after QEMU started)" % t_ready)
-        m.wait(r"tg-bootctl\[main\] info: slot A marked good \(A: 3, B: 3 tries left\)", 60)
+        m.wait(r"updated\[helper\] info: slot A marked good \(A: 3, B: 3 tries left\)", 60)
         ok("once ready, slot A is marked good (its tries restored)")
     except Timeout as e:
         not_ok("boot to services ready", str(e), *m.tail())

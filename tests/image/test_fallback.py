@@ -24,7 +24,7 @@ try:
         ok("with no tries left on A, U-Boot boots slot B")
         m.wait(r"timegate-initramfs: slot B: root /dev/vda\d+ verified", 240, fail=BOOT_FAILED)
         m.wait(r"all services ready", 240, fail=BOOT_FAILED)
-        m.wait(r"tg-bootctl\[main\] info: slot B marked good \(A: 0, B: 3 tries left\)", 60)
+        m.wait(r"updated\[helper\] info: slot B marked good \(A: 0, B: 3 tries left\)", 60)
         ok("slot B comes up and is marked good; A stays at 0 tries")
         m.qmp("system_reset")
         m.wait(r"timegate-boot: environment copy 0: order A B, A 0 tries, B 3 tries", 60)
