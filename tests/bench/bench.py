@@ -23,11 +23,17 @@ Benchmarks, not tests: they report, they do not pass or fail.
            bound and holdover, worst of 20 seeds per scenario
            (tests/bench/servo_bench.py, tg-servosim built here with the host
            compiler; TG_BENCH_SERVO_SEEDS=N sets the seeds)
+  update   the update agent installing a full slot from the board's signed
+           bundle (out/images/BOARD/update.tgb): on this host, the static
+           x86_64 updated into partition files of the board's sizes (3 runs:
+           seconds, MB/s, peak memory VmHWM of each role, next to writing
+           the same bytes with dd + fsync); under QEMU TCG per board, the
+           install from an update stick, from "installing" to "installed"
 Writes out/bench/results.md and prints it.
 
   python3 tests/bench/bench.py [SECTION...]
 
-runs only the sections named (boot, sizes, memory, crypto, nts, servo; default all) and
+runs only the sections named (boot, sizes, memory, crypto, nts, servo, update; default all) and
 then writes out/bench/results-SECTION[-SECTION...].md.  TOP and OUT default
 to this checkout and its out/ (TG_OUT).
 """
@@ -46,6 +52,7 @@ OUT = os.environ.get("OUT") or os.environ.get("TG_OUT") or os.path.join(TOP, "ou
 sys.path.insert(0, os.path.join(TOP, "tests", "image"))
 sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
 BOOTS = int(os.environ.get("TG_BENCH_BOOTS", "5"))
+BOARDS = ("qemu-x86_64", "qemu-aarch64")
 lines = []
 
 
@@ -527,8 +534,127 @@ def section_servo():
     emit()
 
 
+def hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def update_host(board, runs=3):
+    """updated (static x86_64) installing the board's bundle into partition
+    files: seconds per install and the peak memory of both roles."""
+    bindir = os.path.join(OUT, "x86_64", "services-static", "bin")
+    upd, ctl = os.path.join(bindir, "updated"), os.path.join(bindir, "updatectl")
+    bundle = os.path.join(OUT, "images", board, "update.tgb")
+    conf = {}
+    with open(os.path.join(TOP, "board", board, "board.conf")) as f:
+        for line in f:
+            m = re.match(r"(BOARD_SLOT_(?:BOOT|ROOT)_MB)=(\d+)", line)
+            if m:
+                conf[m.group(1)] = int(m.group(2))
+    d = tempfile.mkdtemp(prefix="tg-bench-upd-")
+    results = []
+    for run in range(runs):
+        parts = os.path.join(d, "p%d" % run)
+        state = os.path.join(d, "s%d" % run)
+        os.makedirs(parts)
+        os.makedirs(state)
+        for name, mb in (("bootA", conf["BOARD_SLOT_BOOT_MB"]), ("bootB", conf["BOARD_SLOT_BOOT_MB"]),
+                         ("rootA", conf["BOARD_SLOT_ROOT_MB"]), ("rootB", conf["BOARD_SLOT_ROOT_MB"])):
+            with open(os.path.join(parts, name), "wb") as f:
+                f.truncate(mb << 20)
+        for name in ("bootenv0", "bootenv1"):
+            with open(os.path.join(parts, name), "wb") as f:
+                f.truncate(16384)
+        with open(os.path.join(d, "cmdline"), "w") as f:
+            f.write("tg.slot=A\n")
+        with open(os.path.join(d, "release"), "w") as f:
+            f.write("version 0.0.1\nsecurity 0\ncompatible %s\nproduct timegate\n" % board)
+        with open(os.path.join(d, "updated.conf"), "w") as f:
+            f.write("media no\n")
+        sock = os.path.join(d, "u%d.sock" % run)
+        log = open(os.path.join(d, "updated%d.log" % run), "w")
+        p = subprocess.Popen([upd, "-p", parts, "-k", os.path.join(d, "cmdline"),
+                              "-r", os.path.join(d, "release"), "-K", os.path.join(OUT, "work", "update-keys"),
+                              "-s", sock, "-d", state, "-c", os.path.join(d, "updated.conf")],
+                             stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        t0 = time.monotonic()
+        r = subprocess.run([ctl, "-s", sock, "install", bundle], capture_output=True, text=True)
+        secs = time.monotonic() - t0
+        kids = children(p.pid)
+        mem = [("main", hwm_kib(p.pid))] + [("helper", hwm_kib(k)) for k, _ in kids]
+        p.terminate()
+        p.wait()
+        log.close()
+        if r.returncode != 0:
+            emit("install failed: %s %s" % (r.stdout.strip(), r.stderr.strip()))
+            return None
+        # the disk's own speed: the same bytes written and fsynced with dd
+        t1 = time.monotonic()
+        subprocess.run(["dd", "if=" + bundle, "of=" + os.path.join(parts, "dd"), "bs=64k",
+                        "conv=fsync", "status=none"], check=True)
+        dd = time.monotonic() - t1
+        results.append((secs, dd, mem))
+    subprocess.run(["rm", "-rf", d])
+    return results
+
+
+def update_qemu(board):
+    """Seconds from "installing" to "installed" in the guest (update stick)."""
+    os.environ["TG_BOARD"] = board
+    os.environ["T"] = tempfile.mkdtemp(prefix="tg-bench-")
+    os.environ["TG_PORT_BASE"] = "23100"
+    import importlib
+    import console
+    importlib.reload(console)
+    rel = console.release()
+    v2 = console.next_version(rel["version"])
+    bundle = console.make_bundle("bench", v2, rel["security"])
+    m = console.Machine(console.fresh_disk(), no_reboot=True, extra=console.stick_args(bundle))
+    try:
+        t0, _ = m.wait(r"updated\[\w+\] info: .*installing", 400)
+        t1, _ = m.wait(r"updated\[\w+\] info: installed", 600)
+        return t1 - t0, os.path.getsize(bundle)
+    except console.Timeout as e:
+        emit("%s: %s" % (board, e))
+        return None
+    finally:
+        m.stop()
+
+
+def section_update():
+    emit("### Update install: a full slot from the signed bundle")
+    emit()
+    emit("| where | board | bundle | install | throughput | dd + fsync of the same bytes (install ÷ dd) | peak memory (VmHWM) |")
+    emit("|---|---|---|---|---|---|---|")
+    for board in BOARDS:
+        bundle = os.path.join(OUT, "images", board, "update.tgb")
+        size = os.path.getsize(bundle)
+        res = update_host(board)
+        if res:
+            secs = med([x[0] for x in res])
+            dd = med([x[1] for x in res])
+            mem = ", ".join("%s %d KiB" % (role, max(x[2][i][1] for x in res if len(x[2]) > i))
+                            for i, (role, _) in enumerate(res[0][2]))
+            emit("| host, x86_64 static, median of %d | %s | %.1f MB | %.2f s | %.0f MB/s | %.2f s (%.1f×) | %s |" % (
+                len(res), board, size / 1e6, secs, size / 1e6 / secs, dd, secs / dd, mem))
+    for board in BOARDS:
+        q = update_qemu(board)
+        if q:
+            emit("| QEMU TCG guest, update stick | %s | %.1f MB | %.1f s | %.1f MB/s | | |" % (
+                board, q[1] / 1e6, q[0], q[1] / 1e6 / q[0]))
+    emit()
+
+
 SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory,
-            "crypto": section_crypto, "nts": section_nts, "servo": section_servo}
+            "crypto": section_crypto, "nts": section_nts, "servo": section_servo,
+            "update": section_update}
 chosen = sys.argv[1:] or list(SECTIONS)
 for name in chosen:
     if name not in SECTIONS:
