@@ -476,6 +476,12 @@ reboot_into B 1.1.0 2
 	t_fail "rebooted into B: trial boot" "$(ctl status 2>&1)"
 bundle b150 1.5.0 2
 refuse "an install while the booted slot is on trial" pre "trial" inst "$T/b/b150"
+before=$(env_now)
+out=$(ctl mark-good 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$(env_now)" = "$before" ] && [ "$(st trial)" = yes ] &&
+	t_pass "updatectl mark-good on a trial boot: refused (exit 1), the health check decides" ||
+	t_fail "updatectl mark-good on a trial boot: refused" "exit $rc: $out" "bootenv $before -> $(env_now)"
 
 out=$(ctl boot-ready 2>&1)
 rc=$?
@@ -511,6 +517,31 @@ wait_for 40 grep -q 'committed 1.2.0 in slot A (security minimum now 3)' "$LOG" 
 refuse "a newer version (1.3.0) with security 2, below the ratcheted minimum 3" pre \
 	"security version 2 is below this device's minimum 3 \(anti-rollback\)" inst "$T/b/b130"
 
+# operator commands on the committed A, with B holding the committed-before 1.1.0
+out=$(ctl rollback 2>&1)
+rc=$?
+read -r o a b <<<"$(env_now)"
+[ "$rc" = 0 ] && [ "${o:0:1}" = B ] && [ "$b" = 3 ] && grep -q 'rollback: slot B boots next' "$LOG" &&
+	t_pass "updatectl rollback: slot B (1.1.0, committed before) boots next with 3 tries" ||
+	t_fail "updatectl rollback: B boots next" "exit $rc: $out" "bootenv: $o A $a B $b" "$(tail -3 "$LOG")"
+out=$(ctl mark-bad 2>&1)
+rc=$?
+read -r o a b <<<"$(env_now)"
+[ "$rc" = 0 ] && [ "$a" = 0 ] && [ "${o:0:1}" = B ] && grep -q 'slot A marked bad' "$LOG" &&
+	t_pass "updatectl mark-bad: the booted slot A has no tries left, B boots next" ||
+	t_fail "updatectl mark-bad: A 0 tries, B first" "exit $rc: $out" "bootenv: $o A $a B $b" "$(tail -3 "$LOG")"
+out=$(ctl mark-good 2>&1)
+rc=$?
+read -r o a b <<<"$(env_now)"
+[ "$rc" = 0 ] && [ "$a" = 3 ] && grep -q 'slot A marked good' "$LOG" &&
+	t_pass "updatectl mark-good: the booted slot A has its 3 tries again" ||
+	t_fail "updatectl mark-good: A 3 tries" "exit $rc: $out" "bootenv: $o A $a B $b" "$(tail -3 "$LOG")"
+out=$(ctl frobnicate 2>&1)
+rc=$?
+[ "$rc" = 100 ] && grep -qi 'usage' <<<"$out" && answers &&
+	t_pass "updatectl with an unknown command: usage, exit 100" ||
+	t_fail "updatectl unknown command: exit 100" "exit $rc: $out"
+
 # health failure: 1.4.0 (security 4) into B, booted with no NTP/NTS-KE answering
 out=$(inst "$T/b/b140" 2>&1)
 why=$(check_installed b140 1.4.0 B "$out" $?)
@@ -537,6 +568,14 @@ if wait_for 50 failed; then
 else
 	t_fail "health check fails within health-timeout 30 s" "state: $(cat "$STATE/state" 2>&1)" "log: $(tail -20 "$LOG")"
 fi
+# B failed its trial (0 tries, never committed): nothing to roll back to
+reboot_into A 1.2.0 3
+before=$(env_now)
+out=$(ctl rollback 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$(env_now)" = "$before" ] &&
+	t_pass "updatectl rollback to a slot that cannot boot (B failed, 0 tries): refused (exit 1), boot order unchanged" ||
+	t_fail "updatectl rollback to a failed slot: refused" "exit $rc: $out" "bootenv $before -> $(env_now)"
 stop_upd
 
 # ---------------------------------------------------------------- power cuts
