@@ -182,20 +182,47 @@ static int ntske_check(const struct upd_health *h, char *why, size_t whylen)
 	return 0;
 }
 
+/* why += "; " + one (the first without the separator), cut at whylen; one more failure */
+static void add_reason(char *why, size_t whylen, size_t *off, int *bad, const char *one)
+{
+	int n;
+
+	(*bad)++;
+	if (*off >= whylen)
+		return;
+	n = snprintf(why + *off, whylen - *off, "%s%s", *off ? "; " : "", one);
+	*off = n < 0 ? whylen : *off + (size_t)n;
+}
+
 int upd_health_run(const struct upd_health *h, char *why, size_t whylen)
 {
 	struct tg_timestatus st;
 	struct timespec now;
-	char err[200];
+	char err[200], one[300];
+	size_t off = 0;
+	int bad = 0;
 
+	/*
+	 * Every check runs and every failure is named: the operator sees all
+	 * that is wrong with a release at once, not only what failed first
+	 * (the clock may still be locking when NTS-KE is already known not
+	 * to answer).
+	 */
+	if (whylen)
+		why[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (tg_timestatus_read(h->c->time_status, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
-			       &st, err, sizeof err) < 0)
-		return tg_fail(why, whylen, "time service: %s", err);
-	if (st.state != TG_CLOCK_LOCKED && st.state != TG_CLOCK_HOLDOVER)
-		return tg_fail(why, whylen, "time service: clock %s, expected locked or holdover",
-			       state_name(st.state));
-	if (ntp_check(h->c->ntp_port, why, whylen) < 0)
-		return -1;
-	return ntske_check(h, why, whylen);
+			       &st, err, sizeof err) < 0) {
+		snprintf(one, sizeof one, "time service: %s", err);
+		add_reason(why, whylen, &off, &bad, one);
+	} else if (st.state != TG_CLOCK_LOCKED && st.state != TG_CLOCK_HOLDOVER) {
+		snprintf(one, sizeof one, "time service: clock %s, expected locked or holdover",
+			 state_name(st.state));
+		add_reason(why, whylen, &off, &bad, one);
+	}
+	if (ntp_check(h->c->ntp_port, one, sizeof one) < 0)
+		add_reason(why, whylen, &off, &bad, one);
+	if (ntske_check(h, one, sizeof one) < 0)
+		add_reason(why, whylen, &off, &bad, one);
+	return bad ? -1 : 0;
 }

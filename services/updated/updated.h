@@ -270,7 +270,7 @@ struct upd_health {
 	char anchor_err[200];  /* why there is none */
 	char server_name[256]; /* the certificate's first DNS name, or "localhost" */
 };
-/* 0: the clock, NTP and NTS-KE checks pass; -1: the first that failed, in why */
+/* 0: the clock, NTP and NTS-KE checks pass; -1: every one that failed, in why */
 int upd_health_run(const struct upd_health *h, char *why, size_t whylen);
 /* Load ntsd's certificate as the direct trust anchor (before the sandbox). */
 void upd_health_load(struct upd_health *h, const struct upd_conf *c);
