@@ -48,6 +48,28 @@ ssize_t tg_read_full(int fd, void *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+int tg_read_small_file(const char *path, void *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return -1;
+	n = tg_read_full(fd, buf, cap);
+	e = errno;
+	close(fd);
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	if ((size_t)n == cap) {
+		errno = EFBIG;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
 int tg_fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];

@@ -21,6 +21,13 @@ int tg_write_all(int fd, const void *buf, size_t n);
  */
 ssize_t tg_read_full(int fd, void *buf, size_t cap);
 
+/*
+ * Read a small file whole: open, tg_read_full, close.  The file must be
+ * shorter than cap (a file that fills buf is too large: errno EFBIG).
+ * 0 with *len set, or -1 (errno).
+ */
+int tg_read_small_file(const char *path, void *buf, size_t cap, size_t *len);
+
 /* fsync the folder holding path ("." for a bare name); 0 or -1 (errno) */
 int tg_fsync_parent(const char *path);
 

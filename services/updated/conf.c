@@ -130,3 +130,8 @@ int upd_conf_parse(const char *buf, size_t len, const char *fname, struct upd_co
 {
 	return tg_conf_parse(buf, len, fname, keys, c, err, errlen);
 }
+
+int upd_conf_load(const char *path, struct upd_conf *c, char *err, size_t errlen)
+{
+	return tg_conf_load(path, keys, c, err, errlen);
+}

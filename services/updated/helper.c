@@ -12,8 +12,8 @@
  * Start-up, before any message from main is read: the capabilities the
  * service was started with (CAP_SETUID/CAP_SETGID, for main's change of
  * user) are dropped; the booted slot is read from the kernel command
- * line, the release file and the key ring from the verity-protected root;
- * the boot environment copies and the inactive slot's two partitions are
+ * line (the release file and the key ring come parsed from main, which
+ * read them before the fork); the boot environment copies and the inactive slot's two partitions are
  * opened (never the booted slot's); the state file is read and settled
  * (upd_state_settle: a pending slot that never came up is recorded as
  * failed); then Landlock (the state folder, and for media the sysfs and
@@ -758,25 +758,6 @@ static void do_media_scan(uint32_t seq)
 
 /* ---------------------------------------------------------------- start */
 
-static int read_small(const char *path, char *buf, size_t cap, size_t *len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = tg_read_full(fd, buf, cap);
-	close(fd);
-	if (n < 0)
-		return -1;
-	if ((size_t)n == cap) {
-		errno = EFBIG;
-		return -1;
-	}
-	*len = (size_t)n;
-	return 0;
-}
-
 /* a partition: a file in test mode, else the GPT name under sysfs */
 static int part_open(const char *name, char *path, size_t pathlen)
 {
@@ -803,22 +784,13 @@ static void load(void)
 	int i;
 
 	/* the booted slot */
-	if (read_small(hs.p->cmdline, buf, sizeof buf, &len) < 0)
+	if (tg_read_small_file(hs.p->cmdline, buf, sizeof buf, &len) < 0)
 		tg_err("%s: %s", hs.p->cmdline, strerror(errno));
 	else
 		h->booted = upd_cmdline_slot(buf, len);
 	if (!h->booted)
 		tg_err("no tg.slot=A|B on the kernel command line (%s): nothing will be written",
 		       hs.p->cmdline);
-	/* what it runs and whose signatures it takes */
-	if (read_small(hs.p->release, buf, sizeof buf, &len) < 0)
-		tg_fatalx(TG_EXIT_SYS, "%s: %s", hs.p->release, strerror(errno));
-	if (upd_release_parse(buf, len, &h->rel, err, sizeof err) < 0)
-		tg_fatalx(TG_EXIT_SYS, "%s: %s", hs.p->release, err);
-	if (read_small(hs.p->keyring, buf, sizeof buf, &len) < 0)
-		tg_fatalx(TG_EXIT_SYS, "%s: %s", hs.p->keyring, strerror(errno));
-	if (tg_bundle_keyring_parse(buf, len, &hs.kr, err, sizeof err) < 0)
-		tg_fatalx(TG_EXIT_SYS, "%s: %s", hs.p->keyring, err);
 
 	/* the boot environment and the inactive slot (the booted one is never opened) */
 	hs.env_fd[0] = part_open("bootenv0", hs.env_path[0], sizeof hs.env_path[0]);
@@ -852,7 +824,7 @@ static void load(void)
 	/* the state */
 	snprintf(hs.state_path, sizeof hs.state_path, "%s/state", hs.p->state_dir);
 	upd_state_defaults(&h->st, h->booted ? h->booted : 'A', h->rel.version, h->rel.security);
-	if (read_small(hs.state_path, buf, sizeof buf, &len) < 0) {
+	if (tg_read_small_file(hs.state_path, buf, sizeof buf, &len) < 0) {
 		if (errno != ENOENT)
 			tg_err("%s: %s; taking the booted slot as committed, minimum %u from the "
 			       "release",
@@ -964,7 +936,8 @@ static void landlock(void)
 		tg_fatalx(TG_EXIT_SYS, "Landlock: %s", err);
 }
 
-int upd_helper_role(int ipc_fd, const struct upd_paths *p, int media_scan)
+int upd_helper_role(int ipc_fd, const struct upd_paths *p, const struct upd_release *rel,
+		    const struct tg_bundle_keyring *kr, int media_scan)
 {
 	struct tg_syscall_rule rules[UPD_RULES_MAX];
 	struct tg_sandbox sb;
@@ -994,6 +967,8 @@ int upd_helper_role(int ipc_fd, const struct upd_paths *p, int media_scan)
 	hs.test_mode = p->partdir != NULL;
 	hs.media_scan = media_scan;
 	hs.env_fd[0] = hs.env_fd[1] = hs.part_fd[0] = hs.part_fd[1] = -1;
+	hs.h.rel = *rel;
+	hs.kr = *kr;
 	load();
 
 	landlock();

@@ -1077,45 +1077,31 @@ static void print_sandboxes(void)
 
 /* ---------------------------------------------------------------- start */
 
-static int read_file(const char *path, char *buf, size_t cap, size_t *len, char *err,
-		     size_t errlen)
+/* a small file whole, or the end: "WHAT PATH: why" */
+static void read_or_die(const char *what, const char *path, char *buf, size_t cap, size_t *len)
 {
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return tg_fail(err, errlen, "%s: %s", path, strerror(errno));
-	n = tg_read_full(fd, buf, cap);
-	close(fd);
-	if (n < 0)
-		return tg_fail(err, errlen, "%s: %s", path, strerror(errno));
-	if ((size_t)n == cap)
-		return tg_fail(err, errlen, "%s: larger than %zu bytes", path, cap - 1);
-	*len = (size_t)n;
-	return 0;
+	if (tg_read_small_file(path, buf, cap, len) < 0) {
+		if (errno == EFBIG)
+			tg_fatalx(TG_EXIT_USAGE, "%s %s: larger than %zu bytes", what, path, cap - 1);
+		tg_fatalx(TG_EXIT_USAGE, "%s %s: %s", what, path, strerror(errno));
+	}
 }
 
 static void load(void)
 {
 	static char buf[TG_CONF_FILE_MAX + 1];
-	char err[512], e2[300];
+	char err[512];
 	size_t len;
 
 	upd_conf_defaults(&m.c);
-	if (access(m.conf_path, F_OK) == 0) {
-		if (read_file(m.conf_path, buf, sizeof buf, &len, err, sizeof err) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "%s", err);
-		if (upd_conf_parse(buf, len, m.conf_path, &m.c, err, sizeof err) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "%s", err);
-	}
-	if (read_file(m.p.release, buf, sizeof buf, &len, err, sizeof err) < 0)
-		tg_fatalx(TG_EXIT_USAGE, "release file %s", err);
-	if (upd_release_parse(buf, len, &m.rel, e2, sizeof e2) < 0)
-		tg_fatalx(TG_EXIT_USAGE, "release file %s: %s", m.p.release, e2);
-	if (read_file(m.p.keyring, buf, sizeof buf, &len, err, sizeof err) < 0)
-		tg_fatalx(TG_EXIT_USAGE, "key ring %s", err);
-	if (tg_bundle_keyring_parse(buf, len, &m.kr, e2, sizeof e2) < 0)
-		tg_fatalx(TG_EXIT_USAGE, "key ring %s: %s", m.p.keyring, e2);
+	if (access(m.conf_path, F_OK) == 0 && upd_conf_load(m.conf_path, &m.c, err, sizeof err) < 0)
+		tg_fatalx(TG_EXIT_USAGE, "%s", err);
+	read_or_die("release file", m.p.release, buf, sizeof buf, &len);
+	if (upd_release_parse(buf, len, &m.rel, err, sizeof err) < 0)
+		tg_fatalx(TG_EXIT_USAGE, "release file %s: %s", m.p.release, err);
+	read_or_die("key ring", m.p.keyring, buf, sizeof buf, &len);
+	if (tg_bundle_keyring_parse(buf, len, &m.kr, err, sizeof err) < 0)
+		tg_fatalx(TG_EXIT_USAGE, "key ring %s: %s", m.p.keyring, err);
 }
 
 /*
@@ -1123,41 +1109,6 @@ static void load(void)
  * as effective group (so the socket is ROOT:FOLDER_GROUP, mode 0660) when
  * run as root, whose folder (root:updctl 0750) main cannot change later.
  */
-/*
- * A control socket tg-supervise bound for us (a listen line named
- * "control": TG_LISTEN_FDS, TG_LISTEN_NAMES): its descriptor, or -1.
- */
-static int inherited_socket(void)
-{
-	const char *nfds = getenv("TG_LISTEN_FDS"), *names = getenv("TG_LISTEN_NAMES");
-	int type = 0, domain = 0, acc = 0, idx = 0, fd;
-	socklen_t l = sizeof(int);
-	const char *p;
-
-	if (!nfds || !names)
-		return -1;
-	for (p = names; *p; idx++) {
-		size_t n = strcspn(p, ":");
-
-		if (n == 7 && memcmp(p, "control", 7) == 0)
-			break;
-		p += n + (p[n] == ':');
-	}
-	if (!*p || idx >= atoi(nfds))
-		return -1;
-	fd = 3 + idx;
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 || domain != AF_UNIX ||
-	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_STREAM ||
-	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) < 0 || !acc)
-		tg_fatalx(TG_EXIT_USAGE,
-			  "TG_LISTEN_NAMES: 'control' (descriptor %d) is not a listening Unix stream "
-			  "socket",
-			  fd);
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		tg_fatal("control socket: fcntl");
-	return fd;
-}
-
 static void make_socket(void)
 {
 	struct sockaddr_un sa;
@@ -1168,15 +1119,6 @@ static void make_socket(void)
 	gid_t eg = getegid();
 	int is_root = geteuid() == 0;
 
-	m.listen_fd = inherited_socket();
-	if (m.listen_fd >= 0) {
-		/* bound by the supervisor: who may connect is the file's group */
-		if (stat(m.sock_path, &st) == 0)
-			m.sock_gid = (unsigned)st.st_gid;
-		tg_info("control socket %s from tg-supervise (descriptor %d)", m.sock_path,
-			m.listen_fd);
-		return;
-	}
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if (strlen(m.sock_path) >= sizeof sa.sun_path)
@@ -1349,13 +1291,7 @@ int main(int argc, char **argv)
 		close(sv[0]);
 		if (m.notify_fd >= 0)
 			close(m.notify_fd);
-		if (getenv("TG_LISTEN_FDS")) {
-			int k, nf = atoi(getenv("TG_LISTEN_FDS"));
-
-			for (k = 0; k < nf && k < 8; k++)
-				close(3 + k); /* the control socket is main's */
-		}
-		exit(upd_helper_role(sv[1], &m.p,
+		exit(upd_helper_role(sv[1], &m.p, &m.rel, &m.kr,
 				     m.c.media && (!m.test_mode || m.p.mediadir != NULL)));
 	}
 	m.ipc = sv[0];

@@ -67,6 +67,8 @@ void upd_conf_defaults(struct upd_conf *c);
 /* Pure: parse updated.conf text (lib/conf format).  0, or -1 with "fname:line: ..." in err. */
 int upd_conf_parse(const char *buf, size_t len, const char *fname, struct upd_conf *c, char *err,
 		   size_t errlen);
+/* Read and parse the file (tg_conf_load: a regular file, size limit). */
+int upd_conf_load(const char *path, struct upd_conf *c, char *err, size_t errlen);
 
 /* ----------------------------------------------------------- the running slot */
 
@@ -254,8 +256,14 @@ struct upd_paths {
 	const char *sysfs;
 };
 
-/* helper.c: the helper role; returns its exit status */
-int upd_helper_role(int ipc_fd, const struct upd_paths *p, int media_scan);
+/*
+ * helper.c: the helper role; returns its exit status.  rel and kr are the
+ * release and key ring main read at start, before the fork and before any
+ * input: the helper takes them as they are rather than reading the files
+ * again.
+ */
+int upd_helper_role(int ipc_fd, const struct upd_paths *p, const struct upd_release *rel,
+		    const struct tg_bundle_keyring *kr, int media_scan);
 struct tg_sandbox;
 struct tg_syscall_rule;
 void upd_helper_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap,
