@@ -6,7 +6,7 @@
  * failure names the file; a success holds only what the parser promises
  * (absolute command, valid user, at most SV_LISTEN_MAX sockets with
  * valid names and non-zero ports, KEY=VALUE env lines, root only with
- * allow-root, at most SV_FS_MAX normalised read/write/device/exec paths,
+ * allow-root, at most SV_FS_MAX normalised read/write/device/exec/socket paths,
  * each once), and sv_exec_build always fits it.
  */
 #include <stddef.h>
@@ -69,7 +69,7 @@ static void check_conf(void)
 		    strstr(f->path, "/./") || strstr(f->path, "/../") ||
 		    (n > 1 && f->path[n - 1] == '/'))
 			__builtin_trap();
-		if (f->access < TG_LL_READ || f->access > TG_LL_EXEC)
+		if (f->access < TG_LL_READ || f->access > TG_LL_SOCKET)
 			__builtin_trap();
 		for (j = 0; j < i; j++)
 			if (strcmp(conf.fs[j].path, f->path) == 0)
