@@ -477,7 +477,10 @@ image_run() {
 	sync_note="Without a GNSS time source it answers \"unsynchronised\" (leap 3),${ind}which clients rightly refuse to follow."
 	if [ "${BOARD_GNSS_QEMU:-none}" != none ]; then
 		export TG_GNSS_SOCK=${TG_GNSS_SOCK:-$run/gnss.sock}
-		python3 "$TOP/tests/system/gnss_sim.py" --socket "$TG_GNSS_SOCK" >"$run/gnss_sim.log" 2>&1 &
+		# --rephase-ntp: pps-ktimer pulses at the phase of its loading, so the
+		# NMEA may need to move within the second before timed can pair it
+		python3 "$TOP/tests/system/gnss_sim.py" --socket "$TG_GNSS_SOCK" \
+			--rephase-ntp "${TG_FWD_NTP:-11123}" >"$run/gnss_sim.log" 2>&1 &
 		sim_pid=$!
 		# shellcheck disable=SC2064
 		trap "kill $sim_pid 2>/dev/null" EXIT

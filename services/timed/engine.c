@@ -360,6 +360,7 @@ static void sample(struct engine *e, int64_t mono, int64_t real, int64_t offset_
 			e->adj_pending++;
 			e->steps_total += so.step_ns;
 			e->have_label = 0; /* pulse times jump with the clock */
+			e->pulse_real_ns[0] = e->pulse_real_ns[1] = 0;
 			logf_(out, TG_LOG_INFO, "offset %+.9f s: stepping the clock",
 			      (double)offset_ns / NS);
 			memset(&a, 0, sizeof(a));
@@ -414,6 +415,8 @@ static int pair_one(struct engine *e, const struct engine_pulse *p, struct engin
 	if (d < e->c.nmea_window_min_ns || d > e->c.nmea_window_max_ns)
 		return 0;
 	e->epoch_used = 1;
+	e->window_misses = 0;
+	e->window_warned = 0;
 	if (!ep->have_time || !ep->valid || ep->frac_ns != 0)
 		return 1; /* no valid whole second to label it with */
 	/* labels advance as the pulses do, or PPS and NMEA disagree */
@@ -478,6 +481,8 @@ void engine_pulse(struct engine *e, const struct engine_pulse *p, struct engine_
 	e->pulse = *p;
 	e->have_pulse = 1;
 	e->last_pulse_mono = p->mono_ns;
+	e->pulse_real_ns[1] = e->pulse_real_ns[0];
+	e->pulse_real_ns[0] = p->ts_real_ns;
 	/* the epoch may have come first, if the pulse was fetched late */
 	try_pair(e, out);
 	/* without a serial device, a pulse is labelled by the clock at once */
@@ -492,12 +497,54 @@ void engine_kernel_synced(struct engine *e, int64_t maxerror_ns)
 	e->kernel_close = maxerror_ns >= 0 && maxerror_ns < CLOSE_NS;
 }
 
+/*
+ * The epoch being replaced was valid but no pulse's window held it.  Once
+ * in a while is a slow line; WINDOW_MISS_WARN in a row means the receiver
+ * talks at another phase than nmea-window says (or PPS and NMEA are not
+ * from one receiver): say where the NMEA comes, once until it pairs again.
+ */
+#define WINDOW_MISS_WARN 5
+static void epoch_unpaired(struct engine *e, struct engine_out *out)
+{
+	const struct engine_epoch *ep = &e->epoch;
+
+	if (!e->have_epoch || e->epoch_used || !ep->have_time || !ep->valid || !e->epoch_after_ns)
+		return;
+	if (++e->window_misses < WINDOW_MISS_WARN || e->window_warned)
+		return;
+	e->window_warned = 1;
+	logf_(out, TG_LOG_WARN,
+	      "NMEA time comes %lld ms after the newest pulse, outside nmea-window %lld..%lld ms "
+	      "(%d epochs in a row): set nmea-window to the receiver's timing, or check that PPS "
+	      "and NMEA come from one receiver",
+	      (long long)(e->epoch_after_ns / 1000000), (long long)(e->c.nmea_window_min_ns / 1000000),
+	      (long long)(e->c.nmea_window_max_ns / 1000000), e->window_misses);
+}
+
+/*
+ * How long after the newest pulse before it the epoch began (0: no such
+ * pulse known).  The epoch is handed over once its burst is complete, by
+ * which time the next pulse may have been fetched: that one is skipped.
+ */
+static int64_t epoch_after(const struct engine *e, int64_t arrival_ns)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (e->pulse_real_ns[i] && e->pulse_real_ns[i] <= arrival_ns)
+			return arrival_ns - e->pulse_real_ns[i];
+	return 0;
+}
+
 void engine_epoch(struct engine *e, const struct engine_epoch *ep, struct engine_out *out)
 {
 	e->now_mono = ep->now_mono_ns;
+	if (e->c.pps[0])
+		epoch_unpaired(e, out);
 	e->epoch = *ep;
 	e->have_epoch = 1;
 	e->epoch_used = 0;
+	e->epoch_after_ns = epoch_after(e, ep->arrival_real_ns);
 	e->last_epoch_mono = ep->arrival_mono_ns;
 	check_position(e, ep, out);
 	check_leap(e, ep, out);

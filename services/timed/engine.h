@@ -104,6 +104,10 @@ struct engine {
 	struct engine_epoch epoch;
 	int have_label;
 	int64_t last_label_s, last_label_pulse_ns;
+	int window_misses;          /* valid epochs in a row that no pulse's window held */
+	int64_t epoch_after_ns;     /* the epoch's arrival after the newest pulse then */
+	int64_t pulse_real_ns[2];   /* the two newest pulses' time stamps, labelled or not */
+	int window_warned;          /* said so, until an epoch pairs again */
 	/* last accepted sample */
 	int64_t last_accept_mono;
 	int64_t last_offset_ns;     /* accepted */

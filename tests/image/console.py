@@ -312,40 +312,39 @@ class Machine:
 
     def gnss_sim(self, *args):
         """Start tests/system/gnss_sim.py (with these options) feeding the
-        board's NMEA port; it reconnects until QEMU listens.  Returns the
-        Popen; stop() ends it.  Its messages go to SCRATCH/gnss_sim.log."""
+        board's NMEA port; it reconnects until QEMU listens.  It re-phases
+        its NMEA when the guest's NTP server stays unsynchronised for 90 s
+        (--rephase-ntp: pps-ktimer's pulses come at the phase of its
+        loading, so the NMEA 50 ms after the true second can fall outside
+        timed's nmea-window; see gnss_sim.py).  Returns the Popen; stop()
+        ends it.  Its messages go to SCRATCH/gnss_sim.log."""
         sim = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system", "gnss_sim.py")
+        if not self.sims:
+            self.moves0 = len(self.sim_moves())
         log = open(os.path.join(SCRATCH, "gnss_sim.log"), "a")
-        p = subprocess.Popen([sys.executable, sim, "--socket", self.gnss_sock] + list(args),
+        p = subprocess.Popen([sys.executable, sim, "--socket", self.gnss_sock,
+                              "--rephase-ntp", str(PORTS["ntp"])] + list(args),
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.sims.append(p)
         return p
 
-    def wait_locked_commit(self, pattern, timeout):
-        """Wait for `pattern` (an update's commit, which needs timed locked);
-        if it has not come after half of timeout, restart the simulated
-        receiver with its NMEA half a second later in each second, then
-        wait the other half.  Why: pps-ktimer's pulses come at the phase
-        of its loading, not at UTC seconds, and under TCG load timed was
-        once seen not to lock for 300 s ("no usable sample") when the
-        receiver's NMEA (50 ms after the true second) fell near a pulse;
-        a receiver talking at another phase is the next thing a site
-        would try too.  The restart is printed as a comment line."""
+    def sim_moves(self):
+        """gnss_sim's re-phasing lines so far (see gnss_sim)."""
         try:
-            return self.wait(pattern, timeout / 2)
-        except Timeout:
-            print("# %s: not locked/committed after %d s; simulated receiver restarted "
-                  "with --delay-ms 550" % (BOARD, timeout / 2), flush=True)
-            for p in self.sims:
-                p.terminate()
-            self.gnss_sim("--delay-ms", "550")
-            return self.wait(pattern, timeout / 2)
+            with open(os.path.join(SCRATCH, "gnss_sim.log")) as f:
+                return [l.rstrip("\n") for l in f if "NMEA now" in l]
+        except OSError:
+            return []
 
     def tail(self, n=30):
         return ["%8.3f %s" % x for x in self.lines[-n:]]
 
     def stop(self):
+        if self.sims:  # say when the simulated receiver had to move (a "#" comment)
+            for line in self.sim_moves()[getattr(self, "moves0", 0):]:
+                print("# %s: %s" % (BOARD, line), flush=True)
+            self.moves0 = len(self.sim_moves())
         for p in self.sims:
             if p.poll() is None:
                 p.terminate()

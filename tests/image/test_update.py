@@ -50,18 +50,13 @@ def boot(name, stick=None):
 
 
 def stage(m, what, steps, reboots=True):
-    """Wait for each (pattern, timeout, ok-name[, "needs lock"]) in turn on
-    machine m (console.Machine.wait_locked_commit for a step that needs
-    timed locked); if
+    """Wait for each (pattern, timeout, ok-name) in turn on machine m; if
     reboots, the machine must then reboot by itself (QEMU exits), else it
     is powered off."""
     try:
         for step in steps:
-            pattern, timeout, good = step[:3]
-            if step[3:] == ("needs lock",):
-                m.wait_locked_commit(pattern, timeout)
-            else:
-                m.wait(pattern, timeout, fail=BOOT_FAILED)
+            pattern, timeout, good = step
+            m.wait(pattern, timeout, fail=BOOT_FAILED)
             if good:
                 ok(good)
         return True
@@ -86,8 +81,7 @@ good = good and stage(boot("v2-trial"), "v2's trial boot", [
     (r"timegate-boot: booting slot B", 120, "U-Boot boots slot B"),
     (READY, 240, None),
     (r"updated\[\w+\] info: committed %s in slot B \(security minimum now %d\)" % (re.escape(v2), sec),
-     400, "v2 passes its health check (services, time locked, NTP and NTS answer) and is committed",
-     "needs lock"),
+     400, "v2 passes its health check (services, time locked, NTP and NTS answer) and is committed"),
 ], reboots=False)
 # power the committed v2 off and on again: slot B stays
 good = good and stage(boot("v2-stick-v3", bundle3), "install v3", [

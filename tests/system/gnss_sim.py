@@ -31,6 +31,17 @@ dropped, as bytes are lost on a serial line nobody reads, rather than
 queued: a reader that opens late gets at most one stale epoch (the one
 already queued, as from a UART's buffer), then the current ones.
 
+Under QEMU (--rephase-ntp PORT): the guest's pulses come from pps-ktimer
+at the phase of its loading, not at true seconds, so NMEA sent 50 ms after
+the true second can fall where timed's nmea-window does not take it (timed
+then logs "NMEA time comes N ms after the newest pulse").  A real receiver
+sends PPS and NMEA in step; this one cannot see the guest's pulses, so it
+asks the guest's NTP server (127.0.0.1:PORT) every 5 s and, when the guest
+has answered "unsynchronised" for --rephase-after seconds (default 90)
+without ever answering stratum 1 in between, moves its NMEA half a second
+later in each second and says so on stderr.  A guest that does not answer
+(booting, rebooting) restarts the count.
+
 As a module:  sentence(body) -> bytes;  epoch(Receiver, S) -> bytes;
 Receiver(...) for the fault settings;  open_sink(...) / run(...).
 """
@@ -46,6 +57,7 @@ import socket
 import struct
 import sys
 import termios
+import threading
 import time
 
 # metres per degree of latitude on a sphere of the mean Earth radius;
@@ -255,22 +267,81 @@ def open_sink(socket_path=None, path=None, pty_link=None):
 
 
 class Control:
-    """Run-time switches: silent (SIGUSR1 on, SIGUSR2 off), stop (SIGTERM/SIGINT)."""
+    """Run-time switches: silent (SIGUSR1 on, SIGUSR2 off), stop (SIGTERM/SIGINT),
+    and the NMEA's delay after the true second (moved by Rephaser)."""
 
-    def __init__(self):
+    def __init__(self, delay_s=0.05):
         self.silent = False
         self.stop = False
+        self.delay_s = delay_s
+
+
+NTP_EPOCH = 2208988800
+
+
+def ntp_stratum(port, timeout=1.0):
+    """One NTPv4 client exchange with 127.0.0.1:port: the reply's stratum
+    (0 for unsynchronised, as leap 3 replies carry), or None without a
+    valid reply."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        t = time.time()
+        xmt = struct.pack(">II", int(t) + NTP_EPOCH, int((t % 1) * 2 ** 32))
+        s.sendto(bytes([0x23]) + bytes(39) + xmt, ("127.0.0.1", port))
+        data = s.recv(2048)
+    except OSError:
+        return None
+    finally:
+        s.close()
+    if len(data) < 48 or data[24:32] != xmt or data[0] & 7 != 4:
+        return None
+    return 0 if data[0] >> 6 == 3 else data[1]
+
+
+class Rephaser(threading.Thread):
+    """Moves ctl.delay_s by half a second when the guest's NTP server has
+    answered unsynchronised for `patience` seconds in a row (see the file
+    header)."""
+
+    def __init__(self, ctl, port, patience=90.0, every=5.0):
+        super().__init__(daemon=True)
+        self.ctl, self.port, self.patience, self.every = ctl, port, patience, every
+        self.moves = 0
+
+    def run(self):
+        since = None  # first unsynchronised answer of the current run
+        while not self.ctl.stop:
+            stratum = ntp_stratum(self.port)
+            now = time.monotonic()
+            if stratum is None or 1 <= stratum <= 15:
+                since = None
+            elif since is None:
+                since = now
+            elif now - since >= self.patience and not self.ctl.silent:
+                self.ctl.delay_s = (self.ctl.delay_s + 0.5) % 1.0
+                self.moves += 1
+                since = now
+                print("gnss_sim: the guest on port %d has not synchronised for %d s: NMEA now "
+                      "%d ms after each true second" % (self.port, self.patience,
+                                                       round(self.ctl.delay_s * 1000)),
+                      file=sys.stderr, flush=True)
+            time.sleep(self.every)
 
 
 def run(rx, sink, delay_s=0.05, stop_after=None, count=None, ctl=None):
-    """Write an epoch at each true second + delay_s until `count` epochs were
-    made or ctl.stop; silent (nothing written, sink kept open) once
-    `stop_after` epochs were made or while ctl.silent."""
-    ctl = ctl or Control()
-    made = 0
+    """Write an epoch at each true second + delay (delay_s, or ctl.delay_s
+    when a ctl is given: it may move) until `count` epochs were made or
+    ctl.stop; silent (nothing written, sink kept open) once `stop_after`
+    epochs were made or while ctl.silent.  Each second is described once."""
+    ctl = ctl or Control(delay_s)
+    made, last = 0, None
     while not ctl.stop and (count is None or made < count):
         now = time.time()
+        delay_s = ctl.delay_s
         second = math.floor(now - delay_s) + 1
+        if last is not None and second <= last:
+            second = last + 1  # the delay moved later: do not describe a second twice
         wake = second + delay_s
         # sleep in short steps: signals only set flags
         while not ctl.stop and time.time() < wake:
@@ -279,6 +350,7 @@ def run(rx, sink, delay_s=0.05, stop_after=None, count=None, ctl=None):
             break
         data = epoch(rx, second)
         made += 1
+        last = second
         if ctl.silent or (stop_after is not None and made > stop_after):
             continue
         sink.write(data)
@@ -298,6 +370,11 @@ def main(argv=None):
     ap.add_argument("--no-fix-after", type=int, metavar="K", help="report no fix after K epochs")
     ap.add_argument("--stop-after", type=int, metavar="K", help="go silent after K epochs")
     ap.add_argument("--count", type=int, metavar="N", help="exit after N epochs (default: run until killed)")
+    ap.add_argument("--rephase-ntp", type=int, metavar="PORT",
+                    help="move the NMEA half a second while the guest's NTP server on "
+                         "127.0.0.1:PORT stays unsynchronised (QEMU; see the file header)")
+    ap.add_argument("--rephase-after", type=float, default=90.0, metavar="S",
+                    help="... for S seconds (default 90)")
     ap.add_argument("--talker", choices=("GP", "GN"), default="GP")
     ap.add_argument("--lat", type=float, default=52.0)
     ap.add_argument("--lon", type=float, default=4.37)
@@ -307,8 +384,14 @@ def main(argv=None):
         ap.error("--delay-ms must be from 0 to 999, got %g" % a.delay_ms)
     rx = Receiver(offset_s=a.offset_s, move_m=a.move_m, move_after=a.move_after,
                   no_fix_after=a.no_fix_after, talker=a.talker, lat=a.lat, lon=a.lon, alt=a.alt)
+    if a.rephase_ntp is not None and not 0 < a.rephase_ntp < 65536:
+        ap.error("--rephase-ntp expects a UDP port from 1 to 65535, got %d" % a.rephase_ntp)
+    if a.rephase_after <= 0:
+        ap.error("--rephase-after expects seconds above 0, got %g" % a.rephase_after)
     sink = open_sink(a.socket, a.path, a.pty)
-    ctl = Control()
+    ctl = Control(a.delay_ms / 1000.0)
+    if a.rephase_ntp:
+        Rephaser(ctl, a.rephase_ntp, a.rephase_after).start()
 
     def on_signal(sig, _frame):
         if sig == signal.SIGUSR1:
@@ -320,7 +403,7 @@ def main(argv=None):
     for s in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_signal)
     try:
-        run(rx, sink, a.delay_ms / 1000.0, a.stop_after, a.count, ctl)
+        run(rx, sink, ctl.delay_s, a.stop_after, a.count, ctl)
     except BrokenPipeError:
         pass  # stdout closed (e.g. piped into head)
     finally:

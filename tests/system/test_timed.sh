@@ -24,7 +24,9 @@
 # receiver spoofed 5 s from power-on: refused, failed, the clock never
 # stepped; the receiver honest again -> locked.  Last, NMEA from a FIFO
 # and from a Unix socket (a gpsd site's relay) with "steer no": locked,
-# and not one call reached the clock.
+# and not one call reached the clock.  Last, pulses at a phase where the
+# NMEA falls outside nmea-window: timed says so; gnss_sim --rephase-ntp,
+# hearing ntsd answer "unsynchronised", moves its NMEA; timed locks.
 #
 # Environment (tests/run.sh): TOP, OUT, T.
 set -u
@@ -367,4 +369,48 @@ for kind in fifo sock; do
 		t_fail "timed: $name: the clock was never adjusted" "$(cat "$T/clock.$kind" 2>/dev/null)"
 	fi
 done
+
+# ------------------------------------ NMEA outside the window, and gnss_sim's re-phasing
+# Pulses 100 ms after the true second, NMEA 50 ms after it: each epoch
+# comes 950 ms after the newest pulse, outside nmea-window 0..900.  timed
+# must say so (once) and not lock.  gnss_sim --rephase-ntp, asking ntsd
+# (serving this timed's status) and hearing "unsynchronised" for 15 s,
+# moves its NMEA to 550 ms: then the epochs pair and timed locks.  This is
+# what the QEMU images rely on (pps-ktimer's phase is arbitrary).
+if [ -x "$NTSD" ]; then
+	NP3=$(t_free_port)
+	printf 'listen-ntp 127.0.0.1 %s\nstatus-file %s\nuser %s\n' "$NP3" "$T/run/status3" "$NU" >"$T/ntsd3.conf"
+	"$NTSD" -f "$T/ntsd3.conf" 2>"$T/ntsd3.log" &
+	PIDS+=($!)
+	sed -e "s|^status-file .*|status-file $T/run/status3|" -e "s|^gnss-file .*|gnss-file none|" \
+		-e "s|^date-floor-file .*|date-floor-file none|" "$T/timed.conf" >"$T/timed3.conf"
+	start_sim --rephase-ntp "$NP3" --rephase-after 15
+	LD_PRELOAD="$T/fakehw.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+		TG_FAKEPPS_PATH="$T/pps0" TG_FAKEPPS_DELAY_NS=100000000 TG_FAKECLOCK_REPORT="$T/clock3" \
+		"$BIN" -d -f "$T/timed3.conf" 2>"$T/timed3.log" &
+	TIMED3=$!
+	PIDS+=("$TIMED3")
+	log3_has() { grep -qE "$1" "$T/timed3.log"; }
+	show_log3() { grep -v debug "$T/timed3.log" | tail -n 20 | sed 's/^/    /' >&2; sed 's/^/    sim: /' "$T/sim.log" >&2; }
+	if wait_for 20 log3_has 'NMEA time comes 9[2-7][0-9] ms after the newest pulse, outside nmea-window 0\.\.900 ms'; then
+		t_pass "timed: NMEA 950 ms after each pulse: the operator is told where it comes and the window"
+	else
+		t_fail "timed: NMEA 950 ms after each pulse: the operator is told"; show_log3
+	fi
+	if wait_for 30 grep -q 'NMEA now 550 ms after each true second' "$T/sim.log" && ! log3_has 'state locked'; then
+		t_pass "gnss_sim --rephase-ntp: ntsd unsynchronised for 15 s -> NMEA moved to 550 ms (timed had not locked)"
+	else
+		t_fail "gnss_sim --rephase-ntp: NMEA moved to 550 ms before timed locked"; show_log3
+	fi
+	[ "$(grep -c 'NMEA time comes' "$T/timed3.log")" = 1 ] &&
+		t_pass "timed: the window warning is said once" ||
+		t_fail "timed: the window warning is said once" "$(grep -c 'NMEA time comes' "$T/timed3.log") times"
+	if wait_for 60 log3_has 'state locked'; then
+		t_pass "timed: NMEA inside the window again -> locked"
+	else
+		t_fail "timed: NMEA inside the window again -> locked"; show_log3
+	fi
+	kill -TERM "$TIMED3"; wait "$TIMED3"
+	stop_sim
+fi
 t_done

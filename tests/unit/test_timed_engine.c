@@ -434,6 +434,60 @@ static void test_nmea_outside_window(void)
 	run_until(&s, -1, 20);
 	CHECK_EQ_INT(s.e.state, TG_CLOCK_UNSYNC);
 	CHECK(s.e.n_accepted == 0);
+	/* the operator is told where the NMEA comes, once */
+	CHECK(strstr(s.logs, "NMEA time comes 50 ms after the newest pulse, outside nmea-window "
+			     "100..900 ms") != NULL);
+	CHECK(strstr(strstr(s.logs, "NMEA time comes") + 1, "NMEA time comes") == NULL);
+}
+
+/*
+ * Pulses 100 ms after the true second, each epoch 50 ms after it and
+ * handed over once its burst is complete, after the next pulse: it came
+ * 950 ms after the pulse before it, and that is what the warning says.
+ */
+static void test_nmea_window_late_handover(void)
+{
+	struct sim s;
+	struct engine_out o;
+	struct engine_pulse p;
+	struct engine_epoch ep;
+	int i;
+
+	sim_init(&s, 0, 0);
+	sim_start(&s);
+	memset(&o, 0, sizeof(o));
+	for (i = 1; i <= 20; i++) {
+		p.ts_real_ns = (T0 + i) * NS + NS / 10;
+		p.mono_ns = i * NS + NS / 10;
+		p.now_mono_ns = p.mono_ns + NS / 100;
+		p.missed = 0;
+		engine_pulse(&s.e, &p, &o);
+		take(&s, &o);
+		memset(&ep, 0, sizeof(ep));
+		ep.arrival_real_ns = (T0 + i) * NS + NS / 20;
+		ep.arrival_mono_ns = i * NS + NS / 20;
+		ep.now_mono_ns = i * NS + NS / 5;
+		ep.have_time = ep.valid = 1;
+		ep.utc_s = T0 + i;
+		ep.mode = 3;
+		engine_epoch(&s.e, &ep, &o);
+		take(&s, &o);
+		engine_tick(&s.e, i * NS + NS / 2, (T0 + i) * NS + NS / 2, &o);
+		take(&s, &o);
+	}
+	CHECK(strstr(s.logs, "NMEA time comes 950 ms after the newest pulse") != NULL);
+	CHECK(s.e.n_accepted == 0);
+}
+
+/* within the window: no such warning, even with a late epoch now and then */
+static void test_nmea_window_no_warning(void)
+{
+	struct sim s;
+
+	sim_init(&s, 0, 0);
+	sim_start(&s);
+	CHECK(run_until(&s, TG_CLOCK_LOCKED, 120) > 0);
+	CHECK(strstr(s.logs, "NMEA time comes") == NULL);
 }
 
 static void test_receiver_leap(void)
@@ -500,6 +554,8 @@ int main(void)
 	RUN(test_pps_only);
 	RUN(test_late_epoch);
 	RUN(test_nmea_outside_window);
+	RUN(test_nmea_window_no_warning);
+	RUN(test_nmea_window_late_handover);
 	RUN(test_receiver_leap);
 	RUN(test_observe_only);
 	return check_exit();
