@@ -163,6 +163,10 @@ timed_conf() {
 		# pps-ktimer ticks once a second from when it was loaded, not at the
 		# UTC second: the NMEA of a second can come anywhere after a pulse
 		nmea-window 0 990
+		# and its pulses are timer interrupts of an emulated CPU: on a busy
+		# host they come late by up to milliseconds, never settling under
+		# the 50 us a real PPS line meets
+		lock-jitter 1000
 		EOF
 	fi
 }

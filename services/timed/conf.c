@@ -29,6 +29,7 @@ void timed_conf_defaults(struct timed_conf *c)
 	c->max_move_m = 100.0;
 	c->survey = 1;
 	c->holdover_max_ns = 1000000;      /* 1 ms of error bound ends holdover */
+	c->lock_jitter_ns = 50000;         /* 50 us: a PPS line into a GPIO or DCD interrupt */
 	c->holdover_drift_ppb = 1000;      /* 1 ppm: a plain crystal; a TCXO or OCXO site sets less */
 	snprintf(c->leapfile, sizeof(c->leapfile), "/etc/timegate/leap-seconds.list");
 	snprintf(c->leapfile_data, sizeof(c->leapfile_data), "/data/timed/leap-seconds.list");
@@ -74,6 +75,7 @@ static const struct key keys[] = {
     {"gnss-file", K_PATH_OR_NONE, F(gnss_path), 0, 0},
     {"chrony-sock", K_PATH_OR_NONE, F(chrony_sock), 0, 0},
     {"date-floor-file", K_PATH_OR_NONE, F(date_floor_path), 0, 0},
+    {"lock-jitter", K_NS_FROM_US, F(lock_jitter_ns), 1, 100000},
 };
 
 static int set_key(struct timed_conf *c, const struct key *k, const char *v, char *err,
@@ -135,8 +137,8 @@ static int set_key(struct timed_conf *c, const struct key *k, const char *v, cha
 		return set_key(ctx, &keys[i], argv[0], err, errlen);                    \
 	}
 ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11) ROW(12)
-ROW(13) ROW(14) ROW(15) ROW(16) ROW(17) ROW(18) ROW(19) ROW(20)
-#define NROWS 21
+ROW(13) ROW(14) ROW(15) ROW(16) ROW(17) ROW(18) ROW(19) ROW(20) ROW(21)
+#define NROWS 22
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NROWS, "one ROW() per key");
 
 static int key_baud(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -341,6 +343,7 @@ static const struct tg_conf_key conf_keys[] = {
     {"gnss-file", 1, 1, 0, row_18},
     {"chrony-sock", 1, 1, 0, row_19},
     {"date-floor-file", 1, 1, 0, row_20},
+    {"lock-jitter", 1, 1, 0, row_21},
     {"baud", 1, 1, 0, key_baud},
     {"parity", 1, 1, 0, key_parity},
     {"pps-edge", 1, 1, 0, key_pps_edge},

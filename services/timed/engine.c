@@ -74,6 +74,7 @@ void engine_init(struct engine *e, const struct timed_conf *c, int64_t freq_ppb_
 	sc.step_limit_ns = c->step_limit_ns;
 	sc.max_slew_ppb = c->max_slew_ppb;
 	sc.drift_ppb = c->holdover_drift_ppb;
+	sc.lock_jitter_ns = c->lock_jitter_ns;
 	tg_servo_init(&e->servo, &sc, freq_ppb_now);
 	e->freq_ppb = freq_ppb_now;
 	e->state = TG_CLOCK_UNSYNC;

@@ -48,6 +48,7 @@ struct timed_conf {
 	int64_t step_limit_ns; /* step when |offset| exceeds this after start; 0: never */
 	int64_t start_step_ns; /* step at start when |offset| exceeds this */
 	int64_t max_slew_ppb;  /* servo's correction limit */
+	int64_t lock_jitter_ns; /* locked only while the jitter is below this */
 	/* integrity */
 	int64_t max_jump_ns;   /* a locked clock refuses GNSS offsets beyond this */
 	int have_site;         /* fixed-site position configured */

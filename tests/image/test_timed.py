@@ -10,7 +10,9 @@ the forwarded NTP port:
   - timed opened /dev/pps0, the kernel's PPS device, not a stand-in;
   - timed locks (state locked);
   - the server then answers plain NTP with stratum 1, a leap indicator
-    other than 3, refid PPS or GPS, root dispersion below 1 ms, and NTS
+    other than 3, refid PPS or GPS, root dispersion below 10 ms (the
+    boards' lock-jitter is 1 ms: pps-ktimer's pulses are timer interrupts
+    of an emulated CPU; sub-microsecond figures are the host tests'), and NTS
     (nts-query, if built) agrees on stratum 1;
   - the guest's clock agrees with the host's within 1 s.  Not better:
     pps-ktimer ticks once a second at the phase of its loading, not at the
@@ -105,9 +107,9 @@ try:
                 break
             time.sleep(2)
         check("NTP after lock: stratum 1, leap indicator not 3, refid PPS or GPS, "
-              "root dispersion below 1 ms",
+              "root dispersion below 10 ms",
               sample is not None and sample["stratum"] == 1 and sample["li"] != 3 and
-              sample["refid"] in ("PPS", "GPS") and sample["rootdisp"] < 0.001,
+              sample["refid"] in ("PPS", "GPS") and sample["rootdisp"] < 0.01,
               "reply: %r" % (sample,), *m.seen(TIMED)[-10:])
         check("the guest's clock agrees with the host's within 1 s "
               "(pps-ktimer's phase is arbitrary: no finer check under QEMU)",

@@ -18,7 +18,8 @@ Faults, for tests: --offset-s (the time it reports is shifted: a spoofer),
 --stop-after (silent after K epochs, output kept open: a receiver that
 stops talking, not a pulled cable), --talker GN (multi-constellation
 talker for RMC/GGA/GSA/ZDA).  SIGUSR1 silences the output at run time,
-SIGUSR2 resumes it (for tests that cannot know K in advance).
+SIGUSR2 resumes it (for tests that cannot know K in advance).  SIGWINCH
+moves the NMEA half a second later in each second (see below).
 
 Outputs: --socket PATH connects to a Unix stream socket (QEMU's socket
 chardev of the image's NMEA port) and reconnects whenever it is gone;
@@ -31,16 +32,19 @@ dropped, as bytes are lost on a serial line nobody reads, rather than
 queued: a reader that opens late gets at most one stale epoch (the one
 already queued, as from a UART's buffer), then the current ones.
 
-Under QEMU (--rephase-ntp PORT): the guest's pulses come from pps-ktimer
-at the phase of its loading, not at true seconds, so NMEA sent 50 ms after
-the true second can fall where timed's nmea-window does not take it (timed
-then logs "NMEA time comes N ms after the newest pulse").  A real receiver
-sends PPS and NMEA in step; this one cannot see the guest's pulses, so it
-asks the guest's NTP server (127.0.0.1:PORT) every 5 s and, when the guest
-has answered "unsynchronised" for --rephase-after seconds (default 90)
-without ever answering stratum 1 in between, moves its NMEA half a second
-later in each second and says so on stderr.  A guest that does not answer
-(booting, rebooting) restarts the count.
+Under QEMU the guest's pulses come from pps-ktimer at the phase of its
+loading, not at true seconds, so NMEA sent 50 ms after the true second can
+fall where timed's nmea-window does not take it; timed then logs "NMEA time
+comes N ms after the newest pulse".  A real receiver sends PPS and NMEA in
+step; this one cannot see the guest's pulses.  The image tests, which read
+the guest's console, send SIGWINCH when timed says so: the NMEA moves half
+a second.  `./build.sh run` cannot read the console for the user, so it
+passes --rephase-ntp PORT: ask the guest's NTP server (127.0.0.1:PORT)
+every 5 s and, when it has answered "unsynchronised" for --rephase-after
+seconds (default 150: a loaded host's TCG guest can take minutes to
+lock) with no stratum-1 answer in between, move the NMEA half a second.
+A guest that does not answer (booting, rebooting) restarts the count.
+Each move is said on stderr.
 
 As a module:  sentence(body) -> bytes;  epoch(Receiver, S) -> bytes;
 Receiver(...) for the fault settings;  open_sink(...) / run(...).
@@ -304,7 +308,7 @@ class Rephaser(threading.Thread):
     answered unsynchronised for `patience` seconds in a row (see the file
     header)."""
 
-    def __init__(self, ctl, port, patience=90.0, every=5.0):
+    def __init__(self, ctl, port, patience=150.0, every=5.0):
         super().__init__(daemon=True)
         self.ctl, self.port, self.patience, self.every = ctl, port, patience, every
         self.moves = 0
@@ -319,14 +323,18 @@ class Rephaser(threading.Thread):
             elif since is None:
                 since = now
             elif now - since >= self.patience and not self.ctl.silent:
-                self.ctl.delay_s = (self.ctl.delay_s + 0.5) % 1.0
                 self.moves += 1
                 since = now
-                print("gnss_sim: the guest on port %d has not synchronised for %d s: NMEA now "
-                      "%d ms after each true second" % (self.port, self.patience,
-                                                       round(self.ctl.delay_s * 1000)),
-                      file=sys.stderr, flush=True)
+                move(self.ctl, "the guest on port %d has not synchronised for %d s"
+                     % (self.port, self.patience))
             time.sleep(self.every)
+
+
+def move(ctl, why):
+    """The NMEA half a second later in each second (see the file header)."""
+    ctl.delay_s = (ctl.delay_s + 0.5) % 1.0
+    print("gnss_sim: %s: NMEA now %d ms after each true second" % (why, round(ctl.delay_s * 1000)),
+          file=sys.stderr, flush=True)
 
 
 def run(rx, sink, delay_s=0.05, stop_after=None, count=None, ctl=None):
@@ -373,8 +381,8 @@ def main(argv=None):
     ap.add_argument("--rephase-ntp", type=int, metavar="PORT",
                     help="move the NMEA half a second while the guest's NTP server on "
                          "127.0.0.1:PORT stays unsynchronised (QEMU; see the file header)")
-    ap.add_argument("--rephase-after", type=float, default=90.0, metavar="S",
-                    help="... for S seconds (default 90)")
+    ap.add_argument("--rephase-after", type=float, default=150.0, metavar="S",
+                    help="... for S seconds (default 150)")
     ap.add_argument("--talker", choices=("GP", "GN"), default="GP")
     ap.add_argument("--lat", type=float, default=52.0)
     ap.add_argument("--lon", type=float, default=4.37)
@@ -398,9 +406,12 @@ def main(argv=None):
             ctl.silent = True
         elif sig == signal.SIGUSR2:
             ctl.silent = False
+        elif sig == signal.SIGWINCH:
+            move(ctl, "asked to (SIGWINCH)")
         else:
             ctl.stop = True
-    for s in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for s in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGTERM, signal.SIGINT,
+              signal.SIGHUP):
         signal.signal(s, on_signal)
     try:
         run(rx, sink, ctl.delay_s, a.stop_after, a.count, ctl)

@@ -412,5 +412,24 @@ if [ -x "$NTSD" ]; then
 	fi
 	kill -TERM "$TIMED3"; wait "$TIMED3"
 	stop_sim
+
+	# the image tests' way (tests/image/console.py): SIGWINCH to gnss_sim
+	# when timed says the NMEA falls outside its window
+	sed -i "s|^status-file .*|status-file $T/run/status4|" "$T/timed3.conf"
+	start_sim
+	LD_PRELOAD="$T/fakehw.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+		TG_FAKEPPS_PATH="$T/pps0" TG_FAKEPPS_DELAY_NS=100000000 TG_FAKECLOCK_REPORT="$T/clock4" \
+		"$BIN" -d -f "$T/timed3.conf" 2>"$T/timed4.log" &
+	TIMED4=$!
+	PIDS+=("$TIMED4")
+	if wait_for 20 grep -q 'NMEA time comes' "$T/timed4.log" && kill -WINCH "$SIM" &&
+		wait_for 60 grep -q 'state locked' "$T/timed4.log" &&
+		grep -q 'asked to (SIGWINCH): NMEA now 550 ms' "$T/sim.log"; then
+		t_pass "gnss_sim SIGWINCH (what the image tests send on timed's warning): NMEA moved, timed locks"
+	else
+		t_fail "gnss_sim SIGWINCH: NMEA moved, timed locks" "$(grep -v debug "$T/timed4.log" | tail -n 10)" "$(cat "$T/sim.log")"
+	fi
+	kill -TERM "$TIMED4"; wait "$TIMED4"
+	stop_sim
 fi
 t_done

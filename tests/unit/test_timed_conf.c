@@ -29,6 +29,7 @@ static void test_defaults_and_full_file(void)
 			   "steer no\n"
 			   "step-start 500\n"
 			   "step-limit 2000\n"
+			   "lock-jitter 1000\n"
 			   "max-jump 50\n"
 			   "site 52.1 -4.25 10.5\n"
 			   "max-move 25\n"
@@ -54,6 +55,7 @@ static void test_defaults_and_full_file(void)
 	CHECK_EQ_INT(c.steer, 0);
 	CHECK_EQ_INT(c.start_step_ns, 500000);
 	CHECK_EQ_INT(c.step_limit_ns, 2000000000);
+	CHECK_EQ_INT(c.lock_jitter_ns, 1000000);
 	CHECK_EQ_INT(c.max_jump_ns, 50000);
 	CHECK_EQ_INT(c.have_site, 1);
 	CHECK(c.site_lat > 52.0999 && c.site_lat < 52.1001);

@@ -24,6 +24,7 @@ struct sim {
 	int64_t spoof_s;    /* receiver's time shift */
 	int pulses, nmea;   /* sources on */
 	double lat_off;     /* degrees added to the position */
+	int64_t pps_jitter_ns; /* time stamp spread (+-), 200 unless set */
 	int n_steps;
 	char logs[8192];
 };
@@ -84,8 +85,10 @@ static void step1(struct sim *s, const struct engine_epoch *extra)
 	/* the clock drifts over the second that ended */
 	s->x_ns += s->osc_ppb + s->freq_ppb;
 	if (s->pulses) {
-		/* the kernel's time stamp: +-200 ns of interrupt latency */
-		p.ts_real_ns = (T0 + s->t) * NS + s->x_ns + (int64_t)(check_rand() % 401) - 200;
+		/* the kernel's time stamp: +-200 ns of interrupt latency (or pps_jitter_ns) */
+		int64_t jit = s->pps_jitter_ns ? s->pps_jitter_ns : 200;
+
+		p.ts_real_ns = (T0 + s->t) * NS + s->x_ns + (int64_t)(check_rand() % (uint64_t)(2 * jit + 1)) - jit;
 		p.mono_ns = mono;
 		p.now_mono_ns = mono + NS / 20;
 		p.missed = 0;
@@ -479,6 +482,27 @@ static void test_nmea_window_late_handover(void)
 	CHECK(s.e.n_accepted == 0);
 }
 
+/*
+ * An emulated PPS (QEMU's pps-ktimer on a busy host) stamps its pulses
+ * with +-300 us of spread: never settled under the default lock-jitter of
+ * 50 us, locked with lock-jitter 1000 (what the QEMU boards set).
+ */
+static void test_lock_jitter(void)
+{
+	struct sim s;
+
+	sim_init(&s, 0, 0);
+	s.pps_jitter_ns = 300000;
+	sim_start(&s);
+	CHECK_EQ_INT(run_until(&s, TG_CLOCK_LOCKED, 300), -1);
+	CHECK_EQ_INT(s.e.state, TG_CLOCK_LOCKING);
+	sim_init(&s, 0, 0);
+	s.pps_jitter_ns = 300000;
+	s.c.lock_jitter_ns = 1000000;
+	sim_start(&s);
+	CHECK(run_until(&s, TG_CLOCK_LOCKED, 300) > 0);
+}
+
 /* within the window: no such warning, even with a late epoch now and then */
 static void test_nmea_window_no_warning(void)
 {
@@ -556,6 +580,7 @@ int main(void)
 	RUN(test_nmea_outside_window);
 	RUN(test_nmea_window_no_warning);
 	RUN(test_nmea_window_late_handover);
+	RUN(test_lock_jitter);
 	RUN(test_receiver_leap);
 	RUN(test_observe_only);
 	return check_exit();
