@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "ec.h"
 #include "pemfile.h"
 
 #define DER_MAX 8192
@@ -399,4 +400,33 @@ int tg_pem_parse_anchors(const char *label, const unsigned char *buf, size_t len
                          struct tg_pem_anchors *out, char *err, size_t errlen)
 {
 	return load_anchors(label, in_memory(buf), buf ? len : 0, out, err, errlen);
+}
+
+/* the leaf certificate's public key is the one of this private key */
+int tg_pem_key_matches_leaf(const struct tg_pem_chain *ch, const struct tg_pem_key *k, char *err,
+                            size_t errlen)
+{
+	unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE];
+	br_x509_decoder_context dc;
+	const br_x509_pkey *pk;
+	br_ec_public_key ours;
+
+	br_x509_decoder_init(&dc, NULL, NULL);
+	br_x509_decoder_push(&dc, ch->certs[0].data, ch->certs[0].data_len);
+	pk = br_x509_decoder_get_pkey(&dc);
+	if (!pk || br_x509_decoder_last_error(&dc) != 0) {
+		snprintf(err, errlen, "the first certificate cannot be decoded");
+		return -1;
+	}
+	if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != BR_EC_secp256r1) {
+		snprintf(err, errlen, "the first certificate's key is not a P-256 key");
+		return -1;
+	}
+	if (br_ec_compute_pub(&tg_ec_impl, &ours, pub, &k->key) == 0 ||
+	    ours.qlen != pk->key.ec.qlen || memcmp(ours.q, pk->key.ec.q, ours.qlen) != 0) {
+		snprintf(err, errlen, "the private key does not belong to the certificate "
+		         "(expected the private key of the chain's first certificate)");
+		return -1;
+	}
+	return 0;
 }

@@ -46,6 +46,9 @@ int tg_pem_load_ec_key(const char *path, struct tg_pem_key *out, char *err, size
  * certificate's basicConstraints). */
 int tg_pem_load_anchors(const char *path, struct tg_pem_anchors *out, char *err, size_t errlen);
 void tg_pem_wipe_key(struct tg_pem_key *k);
+/* 0 if the chain's first certificate carries k's public key, else -1 with err. */
+int tg_pem_key_matches_leaf(const struct tg_pem_chain *ch, const struct tg_pem_key *k, char *err,
+                            size_t errlen);
 
 /*
  * The same over buf[0..len) in memory (an upload, a fuzzer's input):

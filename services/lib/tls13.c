@@ -719,7 +719,7 @@ static int server_alpn(struct tg_tls *t, const struct client_hello *ch)
 	if (c->n_alpn == 0)
 		return 0;
 	if (!ch->has_alpn)
-		return -1;
+		return c->alpn_optional ? 0 : -1;
 	for (size_t i = 0; i < c->n_alpn && i < TG_TLS_ALPN_MAX; i++) {
 		size_t ml = strlen(c->alpn[i]);
 		struct rd l, nm;

@@ -92,6 +92,10 @@ struct tg_tls_config {
 	 * client offers them in this order.  n_alpn 0: no ALPN. */
 	const char *alpn[TG_TLS_ALPN_MAX];
 	size_t n_alpn;
+	/* server: a client that offers no ALPN at all is served without one
+	 * (RFC 7301: HTTPS clients need not send it); NTS-KE keeps 0, since
+	 * RFC 8915 requires "ntske/1" */
+	int alpn_optional;
 	/* both: suites and groups allowed, in preference order (the server's
 	 * order wins); 0-terminated; NULL: all three suites, X25519 then P-256.
 	 * Tests narrow them to force a suite or a HelloRetryRequest. */

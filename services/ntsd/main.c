@@ -2,7 +2,7 @@
  * main.c - ntsd's parent role ("main").
  *
  * Sequence: options and configuration; the sockets the supervisor
- * passes in TG_LISTEN_FDS/TG_LISTEN_NAMES (socket_name: "ntp", "ntp6",
+ * passes in TG_LISTEN_FDS/TG_LISTEN_NAMES (lib/listenfd.h: "ntp", "ntp6",
  * ... for NTP, "ntske", "ntske6", ... for NTS-KE, up to 4 each), else
  * the ones bound from `listen-ntp` / `listen-ke`; the cookie key ring
  * (keys_init: load, or start, and rotate when due); fork the ntp role
@@ -45,6 +45,7 @@
 #include "ec.h"
 #include "evloop.h"
 #include "ipc.h"
+#include "listenfd.h"
 #include "log.h"
 #include "ntsd.h"
 #include "ntsd_ipc.h"
@@ -54,8 +55,6 @@
 #include "timestatus.h"
 
 #define TICK_NS          1000000000ULL /* status file read interval */
-#define LISTEN_FDS_START 3
-#define LISTEN_FDS_MAX   16
 
 struct main_role {
 	struct tg_loop loop;
@@ -277,131 +276,31 @@ static int env_fd(const char *name, const char *s, int min)
 }
 
 /*
- * A socket name of ours: prefix, or prefix and digits ("ntp", "ntp6",
- * "ntske", "ntske6"): tg-supervise wants each listen name once per
- * service file, so the IPv6 socket beside the IPv4 one gets a digit (as
- * in tg-supervise(8)).
- */
-static int socket_name(const char *p, size_t len, const char *prefix)
-{
-	size_t i, n = strlen(prefix);
-
-	if (len < n || memcmp(p, prefix, n) != 0)
-		return 0;
-	for (i = n; i < len; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* add fd to fds[*n] (at most NTSD_*_SOCKETS_MAX = 4), else a fatal error */
-static void take_fd(int fd, int *fds, int *n, int max, const char *what, const char *names)
-{
-	if (*n == max)
-		tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_NAMES='%.64s': more than %d %s sockets", names,
-		          max, what);
-	fds[(*n)++] = fd;
-}
-
-/*
- * Supervisor sockets: TG_LISTEN_FDS=N passes descriptors 3..3+N-1,
- * TG_LISTEN_NAMES names them in order, separated by ':' (as systemd's
- * LISTEN_FDS/LISTEN_FDNAMES).  Stores the NTP ones ("ntp", "ntp6", ...)
- * in ntp[] and the NTS-KE ones ("ntske", "ntske6", ...) in ke[] (at most
- * 4 each, else a fatal error), counts in *n_ntp and *n_ke; descriptors we
- * do not use are closed.
+ * Supervisor sockets (lib/listenfd.h): the NTP ones ("ntp", "ntp6", ...)
+ * into ntp[], the NTS-KE ones ("ntske", "ntske6", ...) into ke[], at
+ * most 4 each; any other is closed.  A malformed environment is fatal.
  */
 static void listen_fds(int ntp[NTSD_NTP_SOCKETS_MAX], int *n_ntp, int ke[NTSD_KE_SOCKETS_MAX],
                        int *n_ke)
 {
-	const char *nfds_s = getenv("TG_LISTEN_FDS");
-	const char *names = getenv("TG_LISTEN_NAMES");
-	int nfds, i;
-	const char *p;
-	char *end;
-	long v;
+	struct tg_listen_want want[2] = {{"ntp", ntp, NTSD_NTP_SOCKETS_MAX, 0},
+	                                 {"ntske", ke, NTSD_KE_SOCKETS_MAX, 0}};
+	char err[256];
 
-	*n_ntp = *n_ke = 0;
-	if (!nfds_s)
-		return;
-	errno = 0;
-	v = strtol(nfds_s, &end, 10);
-	if (errno || end == nfds_s || *end || v < 1 || v > LISTEN_FDS_MAX)
-		tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_FDS='%.32s': expected 1..%d", nfds_s,
-		          LISTEN_FDS_MAX);
-	nfds = (int)v;
-	if (!names)
-		tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_FDS is set but TG_LISTEN_NAMES is not");
-	p = names;
-	for (i = 0; i < nfds; i++) {
-		const char *sep = strchr(p, ':');
-		size_t len = sep ? (size_t)(sep - p) : strlen(p);
-		int fd = LISTEN_FDS_START + i;
-
-		if (!*p && !sep)
-			tg_fatalx(TG_EXIT_USAGE,
-			          "TG_LISTEN_NAMES='%.64s' names fewer than %d sockets", names,
-			          nfds);
-		if (fcntl(fd, F_GETFD) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_FDS: descriptor %d is not open", fd);
-		if (socket_name(p, len, "ntp")) {
-			take_fd(fd, ntp, n_ntp, NTSD_NTP_SOCKETS_MAX, "NTP (ntp, ntp6, ...)",
-			        names);
-		} else if (socket_name(p, len, "ntske")) {
-			take_fd(fd, ke, n_ke, NTSD_KE_SOCKETS_MAX, "NTS-KE (ntske, ntske6, ...)",
-			        names);
-		} else {
-			tg_debug("closing passed socket %d ('%.*s'): not used", fd, (int)len, p);
-			close(fd);
-		}
-		p = sep ? sep + 1 : p + len;
-	}
-	if (*p)
-		tg_fatalx(TG_EXIT_USAGE, "TG_LISTEN_NAMES='%.64s' names more than %d sockets",
-		          names, nfds);
-	unsetenv("TG_LISTEN_FDS");
-	unsetenv("TG_LISTEN_NAMES");
-	for (i = 0; i < *n_ntp; i++)
-		fcntl(ntp[i], F_SETFD, FD_CLOEXEC);
-	for (i = 0; i < *n_ke; i++)
-		fcntl(ke[i], F_SETFD, FD_CLOEXEC);
+	if (tg_listen_fds(want, 2, err, sizeof(err)) < 0)
+		tg_fatalx(TG_EXIT_USAGE, "%s", err);
+	*n_ntp = want[0].n;
+	*n_ke = want[1].n;
 }
 
 /* listen-ntp / listen-ke (no supervisor): one socket, IPv4 or IPv6 by the address */
 static int bind_addr(const char *addr, uint16_t port, int type, const char *what)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, family;
+	char err[256];
+	int fd = tg_listen_bind(addr, port, type, err, sizeof(err));
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		family = s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		sl = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		family = s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		sl = sizeof(*s6);
-	} else {
-		tg_fatalx(TG_EXIT_USAGE, "%s: bad address '%s'", what, addr);
-	}
-	fd = socket(family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		tg_fatal("socket for %s %s %u", what, addr, port);
-	if (type == SOCK_STREAM) {
-		int on = 1;
-
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		tg_fatal("bind to %s port %u (%s)", addr, port, what);
-	if (type == SOCK_STREAM && listen(fd, 64) < 0)
-		tg_fatal("listen on %s port %u (%s)", addr, port, what);
+		tg_fatalx(TG_EXIT_SYS, "%s: %s", what, err);
 	return fd;
 }
 
@@ -594,40 +493,6 @@ static uint32_t keys_init(void)
 static struct tg_pem_chain tls_chain;
 static struct tg_pem_key tls_key;
 
-/* the leaf certificate's public key is the one of this private key */
-static int key_matches_leaf(const struct tg_pem_chain *ch, const struct tg_pem_key *k, char *err,
-                            size_t errlen)
-{
-	unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE];
-	br_x509_decoder_context dc;
-	const br_x509_pkey *pk;
-	br_ec_public_key ours;
-
-	br_x509_decoder_init(&dc, NULL, NULL);
-	br_x509_decoder_push(&dc, ch->certs[0].data, ch->certs[0].data_len);
-	pk = br_x509_decoder_get_pkey(&dc);
-	if (!pk || br_x509_decoder_last_error(&dc) != 0) {
-		snprintf(err, errlen, "%.128s: the first certificate cannot be decoded",
-		         m.conf.tls_cert);
-		return -1;
-	}
-	if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != BR_EC_secp256r1) {
-		snprintf(err, errlen, "%.128s: the first certificate's key is not a P-256 key",
-		         m.conf.tls_cert);
-		return -1;
-	}
-	if (br_ec_compute_pub(&tg_ec_impl, &ours, pub, &k->key) == 0 ||
-	    ours.qlen != pk->key.ec.qlen || memcmp(ours.q, pk->key.ec.q, ours.qlen) != 0) {
-		snprintf(
-		    err, errlen,
-		    "%.64s does not belong to the certificate in %.64s (expected the private key "
-		    "of its first certificate)",
-		    m.conf.tls_key, m.conf.tls_cert);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The certificate chain and its key, for the ke role: both files must
  * load, and the key must belong to the leaf certificate (a mismatch would
@@ -639,8 +504,14 @@ static int load_creds(struct ntsd_tls_creds *cr, char *err, size_t errlen)
 		return -1;
 	if (tg_pem_load_ec_key(m.conf.tls_key, &tls_key, err, errlen) < 0)
 		return -1;
-	if (key_matches_leaf(&tls_chain, &tls_key, err, errlen) < 0)
+	if (tg_pem_key_matches_leaf(&tls_chain, &tls_key, err, errlen) < 0) {
+		/* name the files: "the key does not belong to the certificate" alone is far from its cause */
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen > n ? errlen - n : 0, " (%.64s, %.64s)", m.conf.tls_key,
+		         m.conf.tls_cert);
 		return -1;
+	}
 	cr->chain = tls_chain.certs;
 	cr->chain_len = tls_chain.n;
 	cr->key = &tls_key.key;
