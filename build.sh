@@ -57,7 +57,8 @@ PKGS_BUILD="gcc make libc6-dev musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-
 	linux-libc-dev linux-libc-dev-arm64-cross gperf dpkg-dev file kmod cpio xz-utils gzip
 	squashfs-tools cryptsetup-bin mtools dosfstools gdisk e2fsprogs u-boot-tools pkg-config"
 PKGS_RUN="qemu-system-x86 qemu-system-arm qemu-utils openssl python3"
-PKGS_TEST="clang libclang-rt-14-dev chrony qemu-user-static iproute2 python3 procps nmap iputils-ping valgrind"
+PKGS_TEST="clang libclang-rt-14-dev chrony qemu-user-static iproute2 python3 procps nmap iputils-ping valgrind
+	curl netcat-openbsd chromium"
 
 install_packages() {
 	local missing=() p
@@ -87,6 +88,18 @@ fetch_test_peers() {
 		{ apt-get update -q >/dev/null && apt-get download -q ntpsec >/dev/null 2>&1; }; }) ||
 		{ say "WARNING: cannot download ntpsec: its interop test will be skipped"; return 0; }
 	dpkg-deb -x "$OUT/peers/dl"/ntpsec_*.deb "$d" || die "cannot unpack ntpsec"
+}
+
+# The console's browser test: Debian's chromium (PKGS_TEST) driven by
+# playwright-core from npm, pinned in tests/browser/package-lock.json and
+# installed into tests/browser/node_modules (git-ignored).  Node.js is the
+# machine's, else Debian's.  Without them the browser cases are skipped
+# and say so.
+fetch_browser_test() {
+	command -v npm >/dev/null || install_packages nodejs npm
+	[ -d "$TOP/tests/browser/node_modules/playwright-core" ] && return 0
+	(cd "$TOP/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+		say "WARNING: npm could not install playwright-core: the browser tests will be skipped"
 }
 
 # ---------------------------------------------------------------- pinned inputs
@@ -498,6 +511,7 @@ cmd_run() {
 cmd_test() {
 	install_packages $PKGS_BUILD $PKGS_RUN $PKGS_TEST
 	fetch_test_peers
+	fetch_browser_test
 	fetch_inputs
 	build_deps host
 	build_services host

@@ -205,6 +205,13 @@ image_rootfs() {
 	while read -r kind a b c; do
 		for d in $c; do sed -i "s/^\($d:x:[0-9]*:\)\(.*\)$/\1\2,$a/; s/:,/:/" "$r/etc/group"; done
 	done < <(service_rows user)
+	# "primary NAME GROUP": the user's primary group is GROUP, not its own
+	# (tg-supervise gives a service its primary group only)
+	while read -r kind a b; do
+		c=$(awk -F: -v g="$b" '$1 == g { print $3 }' "$r/etc/group")
+		[ -n "$c" ] || die "image.conf: primary $a $b: no group $b"
+		sed -i "s/^\($a:x:[0-9]*:\)[0-9]*:/\1$c:/" "$r/etc/passwd"
+	done < <(service_rows primary)
 	service_rows dir >"$r/etc/timegate/dirs"
 	local f name
 	for f in "$TOP"/services/*/service.conf; do

@@ -83,11 +83,17 @@ document() {
 	done < <(words "$svc")
 	[ -n "${prog:-}" ] && [ -n "$user" ] || die "$svc: no command or no user"
 	[ -f "$img" ] || die "$img: missing (every service declares its user and folders there)"
-	local uid=""
+	local uid="" gid="" pgroup=""
 	while read -r k rest; do
 		[ "$k" = dir ] && dirs[${rest%% *}]=${rest#* }
 		[ "$k" = user ] && [ "${rest%% *}" = "$user" ] && uid=$(set -- $rest; echo "$2")
+		[ "$k" = primary ] && [ "${rest%% *}" = "$user" ] && pgroup=${rest#* }
 	done < <(words "$img")
+	gid=$uid
+	# "primary USER GROUP": the group's gid, from the image.conf that declares it
+	[ -n "$pgroup" ] && gid=$(cat "$TOP"/services/*/image.conf | awk -v g="$pgroup" '$1 == "group" && $2 == g { print $3 }')
+	local gdesc="its own group the only one"
+	[ -n "$pgroup" ] && gdesc="primary group $pgroup, the only one"
 
 	local exe=$BIN/$(basename "$prog") sdump
 	[ -x "$exe" ] || die "$exe: not built (build services in host mode: see build.sh, services_make host host)"
@@ -105,7 +111,7 @@ document() {
 	== tg-supervise (services/$name/service.conf), between fork and exec
 	EOF
 	printf '%-14s %s\n' program "$prog"
-	printf '%-14s %s\n' user "$user${uid:+ (uid $uid, gid $uid in the image)}; its own group the only one"
+	printf '%-14s %s\n' user "$user${uid:+ (uid $uid, gid $gid in the image)}; $gdesc"
 	printf '%-14s %s\n' capabilities "${caps:-none} (permitted, effective, ambient and bounding sets; all others dropped)"
 	printf '%-14s %s\n' no_new_privs "yes"
 	for line in "${listen[@]}"; do

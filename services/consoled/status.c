@@ -1,0 +1,794 @@
+/*
+ * status.c - what the dashboard and the metrics scraper see: the time
+ * service's status record (lib/timestatus.h) and GNSS record
+ * (lib/gnssstatus.h) as JSON, the alarms derived from them, the history
+ * of the clock figures, and the same figures as OpenMetrics text.
+ *
+ * Both records are files timed replaces atomically; they are read anew
+ * for every request (96 and 748 bytes: cheaper than any cache logic).
+ * Neither may be trusted to exist or be fresh: timed may be stopped,
+ * restarting or not yet written anything, so every field of every answer
+ * has a defined form for "no record" (null in JSON, no sample in the
+ * metrics) and an old record is shown as old, with its age, never as the
+ * present.  A time record older than TG_TIMESTATUS_STALE_S is
+ * "unavailable" (the rule ntsd applies: the clock counts as
+ * unsynchronised), though its last figures are still shown beside the
+ * age.
+ *
+ * Ages come from the records' CLOCK_MONOTONIC stamps against
+ * m->now_mono() (seconds, CLOCK_MONOTONIC as well); since that is
+ * truncated to the second, a record up to one second "ahead" is fresh,
+ * further ahead is left from an earlier boot and unavailable.
+ *
+ * History: cd_status_sample() runs once a second and records the figures
+ * in the hour ring (one point per call) and gathers the minute's worst
+ * figures for the day ring: the largest |offset| (sign kept), the largest
+ * jitter and error bound, the worst state.  A point with no figures (no
+ * fresh record) keeps CD_HIST_NONE in them and state -1; JSON shows null.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "consoled/consoled.h"
+#include "fileio.h"
+#include "gnssstatus.h"
+#include "json.h"
+#include "log.h"
+#include "timestatus.h"
+
+#define NS_PER_S 1000000000LL
+#define CD_HIST_NONE INT64_MIN        /* a figure not known at that point */
+#define CD_GNSS_STALE_S 16            /* as TG_TIMESTATUS_STALE_S: written every second */
+#define CD_REFUSAL_ALARM_S 600        /* a GNSS refusal stays an alarm this long */
+
+/* ------------------------------------------------------------ reading */
+
+enum rec_state {
+	REC_FRESH = 0, /* read, decoded, young enough */
+	REC_STALE,     /* read and decoded, but old: shown with its age */
+	REC_NONE,      /* missing, unreadable, malformed, or from the future */
+};
+
+struct time_view {
+	enum rec_state rs;
+	struct tg_timestatus st;
+	int64_t age_s; /* REC_FRESH, REC_STALE */
+	char why[512]; /* REC_STALE, REC_NONE */
+};
+
+struct gnss_view {
+	enum rec_state rs;
+	struct tg_gnssstatus g;
+	int64_t age_s;
+	char why[512];
+};
+
+static int64_t mono_ns(struct cd_main *m)
+{
+	int64_t s = m->now_mono();
+
+	if (s < 0 || s > INT64_MAX / NS_PER_S)
+		return 0;
+	return s * NS_PER_S;
+}
+
+/*
+ * The age of a record stamped at stamp_ns (CLOCK_MONOTONIC): 0 with
+ * *age_s, or -1 when it lies more than a second ahead of now.
+ */
+static int record_age(int64_t now_ns, int64_t stamp_ns, int64_t *age_s)
+{
+	/* in uint64_t: no signed overflow whatever the record holds */
+	if (stamp_ns > now_ns) {
+		if ((uint64_t)stamp_ns - (uint64_t)now_ns > (uint64_t)NS_PER_S)
+			return -1;
+		*age_s = 0;
+		return 0;
+	}
+	*age_s = (int64_t)(((uint64_t)now_ns - (uint64_t)stamp_ns) / (uint64_t)NS_PER_S);
+	return 0;
+}
+
+/*
+ * The time record, keeping a stale one (tg_timestatus_read() would reset
+ * it to the unsynchronised defaults, and the console shows old figures
+ * with their age).  openat(2), O_NONBLOCK and the regular-file check as
+ * in lib/timestatus.c: main's seccomp filter allows openat only, and a
+ * FIFO planted at the path must not block main.
+ */
+static void read_time(struct cd_main *m, struct time_view *v)
+{
+	uint8_t buf[TG_TIMESTATUS_WIRE_SIZE + 1];
+	const char *path = m->conf.time_status;
+	char why[160];
+	struct stat sb;
+	ssize_t got;
+	int fd, e;
+
+	memset(v, 0, sizeof *v);
+	v->rs = REC_NONE;
+	v->age_s = -1;
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		snprintf(v->why, sizeof v->why, "%s: %s", path,
+			 e == ENOENT ? "no such file (is timed running?)" : strerror(e));
+		return;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(v->why, sizeof v->why, "%s: not a regular file", path);
+		return;
+	}
+	got = tg_read_full(fd, buf, sizeof buf);
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		snprintf(v->why, sizeof v->why, "%s: read: %s", path, strerror(e));
+		return;
+	}
+	if (tg_timestatus_decode(buf, (size_t)got, &v->st, why, sizeof why) < 0) {
+		memset(&v->st, 0, sizeof v->st);
+		snprintf(v->why, sizeof v->why, "%s: %s", path, why);
+		return;
+	}
+	if (record_age(mono_ns(m), v->st.updated_monotonic_ns, &v->age_s) < 0) {
+		memset(&v->st, 0, sizeof v->st);
+		v->age_s = -1;
+		snprintf(v->why, sizeof v->why,
+			 "%s: written in the future of CLOCK_MONOTONIC (left from an earlier boot?)",
+			 path);
+		return;
+	}
+	if (v->age_s > TG_TIMESTATUS_STALE_S) {
+		v->rs = REC_STALE;
+		snprintf(v->why, sizeof v->why, "stale: written %" PRId64 " s ago (is timed running?)",
+			 v->age_s);
+		return;
+	}
+	v->rs = REC_FRESH;
+}
+
+static void read_gnss(struct cd_main *m, struct gnss_view *v)
+{
+	char why[180];
+
+	memset(v, 0, sizeof *v);
+	v->rs = REC_NONE;
+	v->age_s = -1;
+	if (tg_gnssstatus_read(m->conf.gnss_status, &v->g, why, sizeof why) < 0) {
+		snprintf(v->why, sizeof v->why, "%s", why);
+		return;
+	}
+	if (record_age(mono_ns(m), v->g.updated_monotonic_ns, &v->age_s) < 0) {
+		memset(&v->g, 0, sizeof v->g);
+		v->age_s = -1;
+		snprintf(v->why, sizeof v->why,
+			 "%s: written in the future of CLOCK_MONOTONIC (left from an earlier boot?)",
+			 m->conf.gnss_status);
+		return;
+	}
+	if (v->age_s > CD_GNSS_STALE_S) {
+		v->rs = REC_STALE;
+		snprintf(v->why, sizeof v->why, "stale: written %" PRId64 " s ago", v->age_s);
+		return;
+	}
+	v->rs = REC_FRESH;
+}
+
+/* ------------------------------------------------------------- names */
+
+static const char *state_name(int s)
+{
+	switch (s) {
+	case TG_CLOCK_UNSYNC:
+		return "unsync";
+	case TG_CLOCK_LOCKING:
+		return "locking";
+	case TG_CLOCK_LOCKED:
+		return "locked";
+	case TG_CLOCK_HOLDOVER:
+		return "holdover";
+	case TG_CLOCK_FAILED:
+		return "failed";
+	default:
+		return "unavailable";
+	}
+}
+
+const char *cd_clock_state_name(struct cd_main *m)
+{
+	struct time_view v;
+
+	read_time(m, &v);
+	/* an audit record names one of the five states: no fresh record is "unsync" (timestatus.h) */
+	if (v.rs != REC_FRESH)
+		return "unsync";
+	return state_name(v.st.state);
+}
+
+static const char *leap_name(int l)
+{
+	return l == TG_LEAP_INSERT ? "insert" : l == TG_LEAP_DELETE ? "delete" : "none";
+}
+
+static const char *fix_name(int f)
+{
+	switch (f) {
+	case TG_GNSS_FIX_NONE:
+		return "none";
+	case TG_GNSS_FIX_2D:
+		return "2d";
+	case TG_GNSS_FIX_3D:
+		return "3d";
+	default:
+		return "unknown";
+	}
+}
+
+/* gpsd's gnssid as gnssstatus.h stores it (enum tg_gnss of timed/nmea.h) */
+static const char *constellation_name(unsigned id)
+{
+	switch (id) {
+	case 0:
+		return "GPS";
+	case 1:
+		return "SBAS";
+	case 2:
+		return "Galileo";
+	case 3:
+		return "BeiDou";
+	case 4:
+		return "IMES";
+	case 5:
+		return "QZSS";
+	case 6:
+		return "GLONASS";
+	case 7:
+		return "NavIC";
+	default:
+		return NULL;
+	}
+}
+
+/* the record's NUL-padded, 4-byte refid as a C string of its printable bytes */
+static void refid_text(const struct tg_timestatus *st, char out[5])
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof st->refid && st->refid[i]; i++)
+		out[n++] = st->refid[i] >= 0x20 && st->refid[i] < 0x7f ? st->refid[i] : '?';
+	out[n] = '\0';
+}
+
+static int64_t u64_to_i64(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* ----------------------------------------------------------- answers */
+
+static void out_json(struct cd_out *o, struct tg_json *j)
+{
+	if (tg_json_done(j) < 0) {
+		tg_err("status: the answer does not fit in %d bytes", CD_OUT_MAX);
+		cd_out_error(o, 500, "the answer does not fit");
+		return;
+	}
+	o->status = 200;
+	o->kind = CD_KIND_JSON;
+	o->len = j->len;
+}
+
+static void json_time(struct tg_json *j, const struct time_view *v)
+{
+	const struct tg_timestatus *st = &v->st;
+	int have = v->rs != REC_NONE;
+	char refid[5];
+
+	tg_json_obj(j, "time");
+	tg_json_str(j, "state", v->rs == REC_FRESH ? state_name(st->state) : "unavailable");
+	if (have) {
+		refid_text(st, refid);
+		tg_json_int(j, "offset_ns", st->offset_ns);
+		tg_json_int(j, "jitter_ns", u64_to_i64(st->jitter_ns));
+		tg_json_int(j, "error_bound_ns", u64_to_i64(st->error_bound_ns));
+		tg_json_int(j, "freq_ppb", st->freq_ppb);
+		tg_json_int(j, "stratum", st->stratum);
+		tg_json_str(j, "refid", refid);
+		tg_json_str(j, "leap", leap_name(st->leap));
+		if (st->tai_offset_s)
+			tg_json_int(j, "tai_utc", st->tai_offset_s);
+		else
+			tg_json_null(j, "tai_utc");
+		tg_json_int(j, "root_dispersion_ns", u64_to_i64(st->root_dispersion_ns));
+		tg_json_int(j, "age_s", v->age_s);
+	} else {
+		static const char *const keys[] = {"offset_ns", "jitter_ns", "error_bound_ns",
+						   "freq_ppb", "stratum", "refid", "leap",
+						   "tai_utc", "root_dispersion_ns", "age_s"};
+		size_t i;
+
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			tg_json_null(j, keys[i]);
+	}
+	tg_json_str(j, "reason", v->rs == REC_FRESH ? NULL : v->why);
+	tg_json_obj_end(j);
+}
+
+static void json_gnss(struct cd_main *m, struct tg_json *j, const struct gnss_view *v)
+{
+	const struct tg_gnssstatus *g = &v->g;
+	unsigned i;
+
+	tg_json_obj(j, "gnss");
+	if (v->rs == REC_NONE) {
+		tg_json_null(j, "fix");
+		tg_json_null(j, "valid");
+		tg_json_null(j, "lat");
+		tg_json_null(j, "lon");
+		tg_json_null(j, "alt");
+		tg_json_arr(j, "sats");
+		tg_json_arr_end(j);
+		tg_json_null(j, "pps");
+		tg_json_null(j, "last_refusal");
+		tg_json_null(j, "age_s");
+		tg_json_str(j, "reason", v->why);
+		tg_json_obj_end(j);
+		return;
+	}
+	tg_json_str(j, "fix", fix_name(g->fix_mode));
+	tg_json_bool(j, "valid", g->time_valid);
+	if (g->have_pos) {
+		tg_json_num(j, "lat", (double)g->lat_e7 / 1e7, 7);
+		tg_json_num(j, "lon", (double)g->lon_e7 / 1e7, 7);
+		tg_json_num(j, "alt", (double)g->alt_mm / 1e3, 3);
+	} else {
+		tg_json_null(j, "lat");
+		tg_json_null(j, "lon");
+		tg_json_null(j, "alt");
+	}
+	tg_json_arr(j, "sats");
+	for (i = 0; i < g->n_sats && i < TG_GNSSSTATUS_SATS_MAX; i++) {
+		const struct tg_gnssstatus_sat *s = &g->sats[i];
+		const char *cn = constellation_name(s->gnss);
+		char num[8];
+
+		tg_json_obj(j, NULL);
+		tg_json_int(j, "prn", s->svid);
+		if (!cn) { /* an id this console does not know: shown as its number */
+			snprintf(num, sizeof num, "%u", (unsigned)s->gnss);
+			cn = num;
+		}
+		tg_json_str(j, "constellation", cn);
+		if (s->elevation == -128)
+			tg_json_null(j, "elevation");
+		else
+			tg_json_int(j, "elevation", s->elevation);
+		if (s->azimuth < 0)
+			tg_json_null(j, "azimuth");
+		else
+			tg_json_int(j, "azimuth", s->azimuth);
+		if (s->snr < 0)
+			tg_json_null(j, "snr");
+		else
+			tg_json_int(j, "snr", s->snr);
+		tg_json_bool(j, "used", s->used);
+		tg_json_obj_end(j);
+	}
+	tg_json_arr_end(j);
+	tg_json_obj(j, "pps");
+	tg_json_int(j, "pulses", u64_to_i64(g->pps_pulses));
+	tg_json_int(j, "missed", u64_to_i64(g->pps_missed));
+	tg_json_int(j, "unpaired", u64_to_i64(g->pps_unpaired));
+	tg_json_obj_end(j);
+	if (g->refusal[0]) {
+		tg_json_obj(j, "last_refusal");
+		tg_json_strn(j, "text", g->refusal, strnlen(g->refusal, sizeof g->refusal));
+		tg_json_int(j, "t", g->refusal_realtime_ns / NS_PER_S);
+		tg_json_int(j, "age_s", m->now_real() - g->refusal_realtime_ns / NS_PER_S);
+		tg_json_obj_end(j);
+	} else {
+		tg_json_null(j, "last_refusal");
+	}
+	tg_json_int(j, "age_s", v->age_s);
+	tg_json_str(j, "reason", v->rs == REC_FRESH ? NULL : v->why);
+	tg_json_obj_end(j);
+}
+
+static void add_alarm(struct tg_json *j, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_alarm(struct tg_json *j, const char *level, const char *fmt, ...)
+{
+	char text[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	tg_json_obj(j, NULL);
+	tg_json_str(j, "level", level);
+	tg_json_str(j, "text", text);
+	tg_json_obj_end(j);
+}
+
+/*
+ * Errors first, then warnings, then information.  The TLS certificates'
+ * expiry (ntsd's, the console's) is not among them: main cannot read
+ * ntsd's certificate (its sandbox) and the console's own is web's.
+ */
+static void json_alarms(struct cd_main *m, struct tg_json *j, const struct time_view *tv,
+			const struct gnss_view *gv)
+{
+	const struct tg_gnssstatus *g = &gv->g;
+	int fresh = tv->rs == REC_FRESH;
+	int st = tv->st.state;
+
+	tg_json_arr(j, "alarms");
+	if (fresh && st == TG_CLOCK_FAILED)
+		add_alarm(j, "error", "clock failed: time is not served (integrity check)");
+	if (gv->rs != REC_NONE && g->refusal[0]) {
+		int64_t d = m->now_real() - g->refusal_realtime_ns / NS_PER_S;
+
+		/* either way: after a clock step the refusal may seem to lie ahead */
+		if (d <= CD_REFUSAL_ALARM_S && d >= -CD_REFUSAL_ALARM_S)
+			add_alarm(j, "error", "spoofing suspected: %.*s", (int)sizeof g->refusal,
+			      g->refusal);
+	}
+	if (!fresh)
+		add_alarm(j, "warning", "time status unavailable: %s", tv->why);
+	else if (st == TG_CLOCK_HOLDOVER)
+		add_alarm(j, "warning", "holdover: the reference is lost, the clock runs on its last frequency");
+	else if (st == TG_CLOCK_UNSYNC)
+		add_alarm(j, "warning", "clock unsynchronised");
+	if (gv->rs == REC_NONE)
+		add_alarm(j, "warning", "GNSS status unavailable: %s", gv->why);
+	else if (gv->rs == REC_STALE)
+		add_alarm(j, "warning", "GNSS status %s", gv->why);
+	else if (g->fix_mode != TG_GNSS_FIX_2D && g->fix_mode != TG_GNSS_FIX_3D)
+		add_alarm(j, "warning", "no GNSS fix");
+	if (fresh && tv->st.leap != TG_LEAP_NONE)
+		add_alarm(j, "info", "leap second at the end of the UTC day (%s)", leap_name(tv->st.leap));
+	tg_json_arr_end(j);
+}
+
+void cd_status_json(struct cd_main *m, struct cd_out *o)
+{
+	static struct gnss_view gv; /* 1 KiB: off main's stack */
+	struct time_view tv;
+	struct tg_json j;
+	char head[65];
+	size_t i;
+
+	read_time(m, &tv);
+	read_gnss(m, &gv);
+	for (i = 0; i < 32; i++)
+		snprintf(head + 2 * i, 3, "%02x", m->audit_prev[i]);
+	tg_json_init(&j, o->body, CD_OUT_MAX);
+	tg_json_obj(&j, NULL);
+	json_time(&j, &tv);
+	json_gnss(m, &j, &gv);
+	json_alarms(m, &j, &tv, &gv);
+	tg_json_str(&j, "version", m->version);
+	tg_json_str(&j, "audit_head", head);
+	tg_json_obj_end(&j);
+	out_json(o, &j);
+}
+
+/* ------------------------------------------------------------ history */
+
+/* severity for "the minute's worst state": failed > no status > unsync > holdover > locking > locked */
+static int state_rank(int s)
+{
+	switch (s) {
+	case TG_CLOCK_LOCKED:
+		return 0;
+	case TG_CLOCK_LOCKING:
+		return 1;
+	case TG_CLOCK_HOLDOVER:
+		return 2;
+	case TG_CLOCK_UNSYNC:
+		return 3;
+	case TG_CLOCK_FAILED:
+		return 5;
+	default: /* -1: no status */
+		return 4;
+	}
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v == INT64_MIN ? INT64_MAX : v < 0 ? -v : v;
+}
+
+/* fold p into the minute's worst */
+static void minute_merge(struct cd_history_point *w, const struct cd_history_point *p)
+{
+	if (p->offset_ns != CD_HIST_NONE &&
+	    (w->offset_ns == CD_HIST_NONE || abs64(p->offset_ns) > abs64(w->offset_ns)))
+		w->offset_ns = p->offset_ns;
+	if (p->jitter_ns != CD_HIST_NONE && (w->jitter_ns == CD_HIST_NONE || p->jitter_ns > w->jitter_ns))
+		w->jitter_ns = p->jitter_ns;
+	if (p->bound_ns != CD_HIST_NONE && (w->bound_ns == CD_HIST_NONE || p->bound_ns > w->bound_ns))
+		w->bound_ns = p->bound_ns;
+	if (state_rank(p->state) > state_rank(w->state))
+		w->state = p->state;
+}
+
+void cd_status_sample(struct cd_main *m)
+{
+	struct cd_history *h = &m->hist;
+	struct cd_history_point p;
+	struct time_view v;
+	int64_t t = m->now_real(), mt;
+
+	read_time(m, &v);
+	p.t = t;
+	if (v.rs == REC_FRESH) {
+		p.offset_ns = v.st.offset_ns;
+		p.jitter_ns = u64_to_i64(v.st.jitter_ns);
+		p.bound_ns = u64_to_i64(v.st.error_bound_ns);
+		p.state = v.st.state;
+	} else {
+		p.offset_ns = p.jitter_ns = p.bound_ns = CD_HIST_NONE;
+		p.state = -1;
+	}
+	/* the minute of t, rounded down also before 1970 */
+	mt = t - (t % 60 + 60) % 60;
+	if (h->n_hour > 0 && mt != h->minute_t) {
+		h->day[h->i_day] = h->minute;
+		h->i_day = (h->i_day + 1) % CD_HIST_DAY;
+		if (h->n_day < CD_HIST_DAY)
+			h->n_day++;
+	}
+	if (h->n_hour == 0 || mt != h->minute_t) {
+		h->minute = p;
+		h->minute.t = mt;
+		h->minute_t = mt;
+	} else {
+		minute_merge(&h->minute, &p);
+	}
+	h->hour[h->i_hour] = p;
+	h->i_hour = (h->i_hour + 1) % CD_HIST_HOUR;
+	if (h->n_hour < CD_HIST_HOUR)
+		h->n_hour++;
+}
+
+static void json_point(struct tg_json *j, const struct cd_history_point *p)
+{
+	tg_json_arr(j, NULL);
+	tg_json_int(j, NULL, p->t);
+	if (p->offset_ns == CD_HIST_NONE)
+		tg_json_null(j, NULL);
+	else
+		tg_json_int(j, NULL, p->offset_ns);
+	if (p->jitter_ns == CD_HIST_NONE)
+		tg_json_null(j, NULL);
+	else
+		tg_json_int(j, NULL, p->jitter_ns);
+	if (p->bound_ns == CD_HIST_NONE)
+		tg_json_null(j, NULL);
+	else
+		tg_json_int(j, NULL, p->bound_ns);
+	tg_json_int(j, NULL, p->state);
+	tg_json_arr_end(j);
+}
+
+/*
+ * span "hour": the hour ring, a point a second; "day": the day ring, a
+ * point a minute, then the minute being gathered (so the day's graph is
+ * never a minute behind).  t0 is the oldest point's time (now if none).
+ */
+void cd_history_json(struct cd_main *m, const char *span, struct cd_out *o)
+{
+	const struct cd_history *h = &m->hist;
+	const struct cd_history_point *ring;
+	size_t n, cap, first, i;
+	int day;
+	struct tg_json j;
+	char msg[100];
+
+	if (span && strcmp(span, "hour") == 0) {
+		day = 0;
+	} else if (span && strcmp(span, "day") == 0) {
+		day = 1;
+	} else {
+		snprintf(msg, sizeof msg, "span: expected hour or day, got \"%.20s\"", span ? span : "");
+		cd_out_error(o, 400, msg);
+		return;
+	}
+	ring = day ? h->day : h->hour;
+	cap = day ? CD_HIST_DAY : CD_HIST_HOUR;
+	n = day ? h->n_day : h->n_hour;
+	first = ((day ? h->i_day : h->i_hour) + cap - n) % cap;
+
+	tg_json_init(&j, o->body, CD_OUT_MAX);
+	tg_json_obj(&j, NULL);
+	tg_json_str(&j, "span", day ? "day" : "hour");
+	tg_json_int(&j, "step_s", day ? 60 : 1);
+	if (n)
+		tg_json_int(&j, "t0", ring[first].t);
+	else if (day && h->n_hour)
+		tg_json_int(&j, "t0", h->minute.t);
+	else
+		tg_json_int(&j, "t0", m->now_real());
+	tg_json_arr(&j, "points");
+	for (i = 0; i < n; i++)
+		json_point(&j, &ring[(first + i) % cap]);
+	if (day && h->n_hour)
+		json_point(&j, &h->minute);
+	tg_json_arr_end(&j);
+	tg_json_obj_end(&j);
+	out_json(o, &j);
+}
+
+/* ------------------------------------------------------------ metrics */
+
+struct text {
+	char *b;
+	size_t len, cap;
+	int full;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->b + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= t->cap - t->len) {
+		t->full = 1;
+		return;
+	}
+	t->len += (size_t)n;
+}
+
+/* the metadata of one family: TYPE, UNIT (if any), HELP */
+static void family(struct text *t, const char *name, const char *type, const char *unit,
+		   const char *help)
+{
+	put(t, "# TYPE %s %s\n", name, type);
+	if (unit)
+		put(t, "# UNIT %s %s\n", name, unit);
+	put(t, "# HELP %s %s\n", name, help);
+}
+
+/* ns as decimal seconds, exactly ("-0.000000123") */
+static void put_seconds(struct text *t, const char *name, int64_t ns)
+{
+	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+
+	put(t, "%s %s%" PRIu64 ".%09" PRIu64 "\n", name, ns < 0 ? "-" : "", a / (uint64_t)NS_PER_S,
+	    a % (uint64_t)NS_PER_S);
+}
+
+/* a label value: \ " and newline escaped (OpenMetrics), other control or non-ASCII bytes as '?' */
+static void put_label_value(struct text *t, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\' || c == '"')
+			put(t, "\\%c", c);
+		else if (c == '\n')
+			put(t, "\\n");
+		else
+			put(t, "%c", c >= 0x20 && c < 0x7f ? c : '?');
+	}
+}
+
+/*
+ * OpenMetrics 1.0 text.  A family whose figure is not known (no time
+ * record, no GNSS record) keeps its metadata and has no sample: absent,
+ * not zero.  The state is one gauge per state with exactly one at 1
+ * ("unavailable" when there is no fresh record), so a query can alert on
+ * timegate_clock_state{state="locked"} == 0.
+ */
+void cd_metrics(struct cd_main *m, struct cd_out *o)
+{
+	static const char *const states[] = {"unsync", "locking", "locked", "holdover", "failed",
+					     "unavailable"};
+	static struct gnss_view gv;
+	struct time_view tv;
+	struct text t = {o->body, 0, CD_OUT_MAX, 0};
+	const char *cur;
+	int fresh, have_g;
+	size_t i;
+
+	read_time(m, &tv);
+	read_gnss(m, &gv);
+	fresh = tv.rs == REC_FRESH;
+	have_g = gv.rs != REC_NONE;
+	cur = fresh ? state_name(tv.st.state) : "unavailable";
+
+	family(&t, "timegate_clock_state", "gauge", NULL,
+	       "The clock's state: 1 for the current one, 0 for the others.");
+	for (i = 0; i < sizeof states / sizeof states[0]; i++)
+		put(&t, "timegate_clock_state{state=\"%s\"} %d\n", states[i],
+		    strcmp(states[i], cur) == 0);
+
+	family(&t, "timegate_clock_offset_seconds", "gauge", "seconds",
+	       "Last measured offset of the reference from the system clock.");
+	if (fresh)
+		put_seconds(&t, "timegate_clock_offset_seconds", tv.st.offset_ns);
+	family(&t, "timegate_clock_jitter_seconds", "gauge", "seconds",
+	       "Jitter of the offset measurements.");
+	if (fresh)
+		put_seconds(&t, "timegate_clock_jitter_seconds", u64_to_i64(tv.st.jitter_ns));
+	family(&t, "timegate_clock_error_bound_seconds", "gauge", "seconds",
+	       "Estimated maximum difference between the system clock and UTC.");
+	if (fresh)
+		put_seconds(&t, "timegate_clock_error_bound_seconds",
+			    u64_to_i64(tv.st.error_bound_ns));
+	family(&t, "timegate_clock_frequency_ppm", "gauge", NULL,
+	       "Frequency correction applied to the system clock, in parts per million.");
+	if (fresh) {
+		int64_t f = tv.st.freq_ppb;
+		uint64_t a = f < 0 ? (uint64_t)0 - (uint64_t)f : (uint64_t)f;
+
+		put(&t, "timegate_clock_frequency_ppm %s%" PRIu64 ".%03" PRIu64 "\n",
+		    f < 0 ? "-" : "", a / 1000, a % 1000);
+	}
+	family(&t, "timegate_stratum", "gauge", NULL, "NTP stratum the server announces.");
+	if (fresh)
+		put(&t, "timegate_stratum %u\n", (unsigned)tv.st.stratum);
+	family(&t, "timegate_leap_indicator", "gauge", NULL,
+	       "Leap second announced for the end of the UTC day: 0 none, 1 insert, 2 delete.");
+	if (fresh)
+		put(&t, "timegate_leap_indicator %u\n", (unsigned)tv.st.leap);
+	family(&t, "timegate_status_age_seconds", "gauge", "seconds",
+	       "Age of the time service's status record.");
+	if (tv.rs != REC_NONE)
+		put(&t, "timegate_status_age_seconds %" PRId64 "\n", tv.age_s);
+
+	family(&t, "timegate_gnss_satellites_used", "gauge", NULL,
+	       "Satellites used in the last fix.");
+	if (have_g)
+		put(&t, "timegate_gnss_satellites_used %u\n", (unsigned)gv.g.n_used);
+	family(&t, "timegate_gnss_satellites_visible", "gauge", NULL,
+	       "Satellites the receiver reported in the last epoch.");
+	if (have_g)
+		put(&t, "timegate_gnss_satellites_visible %u\n", (unsigned)gv.g.n_sats);
+	family(&t, "timegate_gnss_fix_mode", "gauge", NULL,
+	       "GNSS fix: 0 unknown, 1 none, 2 2D, 3 3D.");
+	if (have_g)
+		put(&t, "timegate_gnss_fix_mode %u\n", (unsigned)gv.g.fix_mode);
+	family(&t, "timegate_gnss_status_age_seconds", "gauge", "seconds",
+	       "Age of the GNSS status record.");
+	if (have_g)
+		put(&t, "timegate_gnss_status_age_seconds %" PRId64 "\n", gv.age_s);
+	/* counters: the family is named without _total, its sample with it */
+	family(&t, "timegate_pps_pulses", "counter", NULL,
+	       "PPS pulses seen since the time service started.");
+	if (have_g)
+		put(&t, "timegate_pps_pulses_total %" PRIu64 "\n", gv.g.pps_pulses);
+	family(&t, "timegate_pps_missed", "counter", NULL,
+	       "PPS pulses missed since the time service started.");
+	if (have_g)
+		put(&t, "timegate_pps_missed_total %" PRIu64 "\n", gv.g.pps_missed);
+
+	family(&t, "timegate", "info", NULL, "The running release.");
+	put(&t, "timegate_info{version=\"");
+	put_label_value(&t, m->version);
+	put(&t, "\"} 1\n");
+	put(&t, "# EOF\n");
+	if (t.full) {
+		tg_err("metrics: the answer does not fit in %d bytes", CD_OUT_MAX);
+		cd_out_error(o, 500, "the answer does not fit");
+		return;
+	}
+	o->status = 200;
+	o->kind = CD_KIND_METRICS;
+	o->len = t.len;
+}

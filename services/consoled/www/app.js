@@ -1,0 +1,1583 @@
+/*
+ * app.js - the Timegate web console: one page, hash routes, no libraries.
+ *
+ * Everything the console shows comes from consoled's JSON API (/api/...),
+ * and every state-changing request carries the session's CSRF token in
+ * X-CSRF-Token with a JSON body.  The page is served under a strict
+ * Content-Security-Policy (script-src 'self', style-src 'self', no eval),
+ * so this file never builds HTML from strings: every node is made with
+ * createElement and every server value goes in through textContent, which
+ * also keeps a user name typed at the login form (and later shown in the
+ * audit table) from ever becoming markup.  No inline styles either: looks
+ * are classes in app.css; the graphs are drawn on <canvas> with colours read
+ * from the stylesheet's custom properties, so light and dark schemes agree.
+ *
+ * Routes: #/setup #/login #/totp (logged out), #/dashboard #/updates
+ * #/audit #/users #/account (logged in; audit and users for admins).
+ */
+'use strict';
+
+(function () {
+
+/* ------------------------------------------------------------------ */
+/* DOM helpers                                                         */
+
+/*
+ * el('button', {class: 'x', type: 'button', onclick: fn}, 'text', child...)
+ * "text" sets textContent; on* keys become listeners (never attributes:
+ * the CSP forbids inline handlers); true/false props set DOM properties.
+ */
+function el(tag, props, ...kids) {
+	const n = document.createElement(tag);
+	if (props) {
+		for (const [k, v] of Object.entries(props)) {
+			if (v === undefined || v === null || v === false) continue;
+			if (k === 'text') n.textContent = String(v);
+			else if (k === 'class') n.className = v;
+			else if (k === 'for') n.htmlFor = v;
+			else if (k.startsWith('on') && typeof v === 'function') n.addEventListener(k.slice(2), v);
+			else if (v === true) n.setAttribute(k, '');
+			else n.setAttribute(k, String(v));
+		}
+	}
+	append(n, kids);
+	return n;
+}
+
+function append(n, kids) {
+	for (const k of kids) {
+		if (k === null || k === undefined || k === false) continue;
+		if (Array.isArray(k)) append(n, k);
+		else if (k instanceof Node) n.appendChild(k);
+		else n.appendChild(document.createTextNode(String(k)));
+	}
+}
+
+function byId(id) { return document.getElementById(id); }
+
+function setText(n, s) {
+	const t = (s === undefined || s === null) ? '\u2014' : String(s);
+	if (n.textContent !== t) n.textContent = t;
+}
+
+let idSeq = 0;
+function uid(prefix) { idSeq += 1; return prefix + '-' + idSeq; }
+
+function announce(msg) {
+	const a = byId('announce');
+	a.textContent = '';
+	/* a fresh text node after a tick makes screen readers repeat it */
+	setTimeout(() => { a.textContent = msg; }, 50);
+}
+
+/* ------------------------------------------------------------------ */
+/* API                                                                 */
+
+class ApiError extends Error {
+	constructor(status, message, data, retryAfter) {
+		super(message);
+		this.status = status;
+		this.data = data;
+		this.retryAfter = retryAfter;
+	}
+}
+
+const S = {
+	session: null,     /* {user, role, csrf, totp} */
+	needSetup: false,
+	totpPending: false,
+	flash: '',         /* message for the next login page */
+	status: null,      /* last /api/status */
+	span: 'hour',
+	page: null,        /* the rendered page's context */
+	route: '',
+};
+
+/*
+ * method, path, body (an object, sent as JSON).  State-changing methods
+ * always send the CSRF token and a JSON body ("{}" when there is nothing to
+ * say): the web role refuses other content types on the API.
+ * opts.auth: a login-type request whose 401 is an answer, not an expired
+ * session.
+ */
+async function api(method, path, body, opts) {
+	const o = opts || {};
+	const init = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
+	if (method !== 'GET' && method !== 'HEAD') {
+		init.headers['Content-Type'] = 'application/json';
+		if (S.session && S.session.csrf) init.headers['X-CSRF-Token'] = S.session.csrf;
+		if (method !== 'DELETE' || body !== undefined) init.body = JSON.stringify(body === undefined ? {} : body);
+	}
+	let r;
+	try {
+		r = await fetch(path, init);
+	} catch (e) {
+		throw new ApiError(0, 'Cannot reach the console (' + (e && e.message ? e.message : 'network error') + ')', null, null);
+	}
+	let data = null;
+	try {
+		data = await r.json();
+	} catch (e) {
+		data = null;
+	}
+	if (!r.ok) {
+		const msg = (data && typeof data.error === 'string' && data.error) ? data.error : ('HTTP ' + r.status);
+		if (r.status === 401 && S.session && !o.auth) sessionEnded();
+		throw new ApiError(r.status, msg, data, r.headers.get('Retry-After'));
+	}
+	return data || {};
+}
+
+function errText(e) {
+	if (e instanceof ApiError) {
+		if (e.status === 429) {
+			const s = parseInt(e.retryAfter || '', 10);
+			return 'Too many attempts. ' + (s > 0 ? 'Try again in ' + s + ' s.' : 'Try again later.');
+		}
+		return e.message;
+	}
+	return (e && e.message) ? e.message : String(e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting                                                          */
+
+const STATES = {
+	locked: { text: 'Locked', cls: 'state-locked', why: 'Disciplined to the GNSS reference' },
+	holdover: { text: 'Holdover', cls: 'state-holdover', why: 'Reference lost: running on the last frequency' },
+	unsync: { text: 'Unsynchronised', cls: 'state-unsync', why: 'No usable reference yet' },
+	locking: { text: 'Locking', cls: 'state-locking', why: 'Reference seen: the clock is converging' },
+	failed: { text: 'Failed', cls: 'state-failed', why: 'Integrity failure: time is not being served' },
+	unavailable: { text: 'Unavailable', cls: 'state-unknown', why: 'The time service status is missing or stale' },
+};
+const STATE_NUM = ['unsync', 'locking', 'locked', 'holdover', 'failed'];
+
+function stateInfo(s) {
+	let k = s;
+	if (typeof s === 'number') k = STATE_NUM[s] || 'unavailable';
+	if (k === 'unsynchronised' || k === 'unsynchronized') k = 'unsync';
+	return STATES[k] || { text: k ? String(k) : 'Unknown', cls: 'state-unknown', why: '' };
+}
+
+function isNum(v) { return typeof v === 'number' && Number.isFinite(v); }
+
+/* a duration in ns with a unit chosen for its size: 850 ns, 12.3 µs, 4.56 ms */
+function fmtNs(ns, signed) {
+	if (!isNum(ns)) return '\u2014';
+	const a = Math.abs(ns);
+	const sign = ns < 0 ? '\u2212' : (signed && ns > 0 ? '+' : '');
+	let v, u;
+	if (a < 1e3) { v = a; u = 'ns'; }
+	else if (a < 1e6) { v = a / 1e3; u = '\u00b5s'; }
+	else if (a < 1e9) { v = a / 1e6; u = 'ms'; }
+	else { v = a / 1e9; u = 's'; }
+	const d = u === 'ns' ? 0 : (v < 10 ? 2 : (v < 100 ? 1 : 0));
+	return sign + v.toFixed(d) + '\u00a0' + u;
+}
+
+/* the unit for an axis whose largest magnitude is max (ns) */
+function axisUnit(max) {
+	if (max < 1e3) return { div: 1, u: 'ns' };
+	if (max < 1e6) return { div: 1e3, u: '\u00b5s' };
+	if (max < 1e9) return { div: 1e6, u: 'ms' };
+	return { div: 1e9, u: 's' };
+}
+
+function fmtBytes(n) {
+	if (!isNum(n)) return '\u2014';
+	if (n < 1024) return n + ' B';
+	if (n < 1048576) return (n / 1024).toFixed(1) + ' KiB';
+	return (n / 1048576).toFixed(1) + ' MiB';
+}
+
+function fmtTimeUTC(t) {
+	if (isNum(t)) return new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+	return t ? String(t) : '\u2014';
+}
+
+function fmtLatLon(v, pos, neg) {
+	if (!isNum(v)) return '\u2014';
+	return Math.abs(v).toFixed(5) + '\u00b0\u00a0' + (v < 0 ? neg : pos);
+}
+
+function fmtLeap(l) {
+	if (l === 1 || l === 'insert') return 'Insert: the last minute of this UTC day has 61 s';
+	if (l === 2 || l === 'delete') return 'Delete: the last minute of this UTC day has 59 s';
+	if (l === 0 || l === 'none' || l === null || l === undefined) return 'None announced';
+	return String(l);
+}
+
+function fmtFix(f) {
+	if (f === 3 || f === '3') return '3D';
+	if (f === 2 || f === '2') return '2D';
+	if (f === 0 || f === 1 || f === 'none' || f === null || f === undefined || f === '') return 'No fix';
+	return String(f);
+}
+
+function roleRank(r) {
+	if (r === 'admin' || r === 3) return 3;
+	if (r === 'operator' || r === 2) return 2;
+	if (r === 'viewer' || r === 1) return 1;
+	return 0;
+}
+function roleName(r) { return ['none', 'viewer', 'operator', 'admin'][roleRank(r)]; }
+function isAdmin() { return !!S.session && roleRank(S.session.role) >= 3; }
+function isOperator() { return !!S.session && roleRank(S.session.role) >= 2; }
+
+function cssVar(name) {
+	return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+/* ------------------------------------------------------------------ */
+/* Forms                                                               */
+
+/*
+ * A labelled form.  spec.fields: [{name, label, type, autocomplete, hint,
+ * options, value, attrs}]; spec.errorField(msg) maps an API error to a field
+ * name (or null: a form-level error).  Returns {form, input(name),
+ * error(msg, field), ok(msg), clear(), busy(bool)}.
+ */
+function makeForm(spec) {
+	const inputs = {};
+	const errs = {};
+	const fid = spec.id || uid('form');
+	const formErr = el('p', { class: 'form-error', id: fid + '-error', 'aria-live': 'polite' });
+	const formOk = el('p', { class: 'form-ok', id: fid + '-ok', 'aria-live': 'polite' });
+	const submit = el('button', { type: 'submit', id: fid + '-submit', class: spec.submitClass || null, text: spec.submit });
+	const form = el('form', { class: 'stack', id: fid, novalidate: true });
+	for (const f of spec.fields) {
+		const iid = fid + '-' + f.name;
+		const eid = iid + '-err';
+		const hid = f.hint ? iid + '-hint' : null;
+		let input;
+		if (f.options) {
+			input = el('select', { id: iid, name: f.name });
+			for (const o of f.options) input.appendChild(el('option', { value: o.value, text: o.label, selected: o.value === f.value }));
+		} else {
+			input = el('input', Object.assign({
+				id: iid, name: f.name, type: f.type || 'text', autocomplete: f.autocomplete || 'off',
+				spellcheck: 'false', autocapitalize: 'none',
+			}, f.attrs || {}));
+			if (f.value) input.value = f.value;
+		}
+		input.setAttribute('aria-describedby', (hid ? hid + ' ' : '') + eid + ' ' + fid + '-error');
+		errs[f.name] = el('p', { class: 'field-error', id: eid });
+		inputs[f.name] = input;
+		form.appendChild(el('div', { class: 'field' },
+			el('label', { for: iid, text: f.label }),
+			hid ? el('p', { class: 'hint', id: hid, text: f.hint }) : null,
+			input, errs[f.name]));
+	}
+	form.appendChild(el('div', { class: 'actions' }, submit, spec.extraButtons || null));
+	form.appendChild(formErr);
+	form.appendChild(formOk);
+
+	const api_ = {
+		form,
+		submitButton: submit,
+		input: (n) => inputs[n],
+		clear() {
+			formErr.textContent = '';
+			formOk.textContent = '';
+			for (const n of Object.keys(inputs)) {
+				errs[n].textContent = '';
+				inputs[n].removeAttribute('aria-invalid');
+			}
+		},
+		error(msg0, field) {
+			const msg = sentence(msg0);
+			const f = field !== undefined ? field : (spec.errorField ? spec.errorField(msg) : null);
+			const onField = !!(f && inputs[f]);
+			if (onField) {
+				errs[f].textContent = msg;
+				inputs[f].setAttribute('aria-invalid', 'true');
+				inputs[f].focus();
+			}
+			/* the form-level live region always says it, so it is
+			 * announced; shown only when no field shows it already */
+			formErr.classList.toggle('sr-only', onField);
+			formErr.textContent = msg;
+		},
+		ok(msg) { formOk.textContent = msg; },
+		busy(b) { submit.disabled = !!b; },
+		values() {
+			const v = {};
+			for (const n of Object.keys(inputs)) v[n] = inputs[n].value;
+			return v;
+		},
+	};
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		if (submit.disabled) return;
+		api_.clear();
+		api_.busy(true);
+		try {
+			await spec.onSubmit(api_.values(), api_);
+		} catch (e) {
+			api_.error(errText(e));
+		} finally {
+			api_.busy(false);
+		}
+	});
+	return api_;
+}
+
+/* the daemon's messages start in lower case; shown alone they read better as a sentence */
+function sentence(m) {
+	const s = String(m);
+	return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/* map an API error message to a field by keywords, in the order given */
+function fieldMapper(rules) {
+	return (msg) => {
+		const m = String(msg).toLowerCase();
+		for (const [re, f] of rules) if (re.test(m)) return f;
+		return null;
+	};
+}
+
+/* ------------------------------------------------------------------ */
+/* Confirm dialog (the <dialog> in index.html; Escape cancels)        */
+
+function confirmDialog(title, text, okLabel) {
+	const d = byId('confirm');
+	byId('confirm-title').textContent = title;
+	byId('confirm-text').textContent = text;
+	byId('confirm-ok').textContent = okLabel || 'Confirm';
+	const opener = document.activeElement;
+	return new Promise((resolve) => {
+		const done = () => {
+			d.removeEventListener('close', done);
+			resolve(d.returnValue === 'ok');
+			if (opener && typeof opener.focus === 'function' && document.contains(opener)) opener.focus();
+		};
+		d.returnValue = '';
+		d.addEventListener('close', done);
+		d.showModal();
+		byId('confirm-cancel').focus();
+	});
+}
+
+/* ------------------------------------------------------------------ */
+/* Session and routing                                                 */
+
+const PUBLIC = new Set(['setup', 'login', 'totp']);
+
+async function loadSession() {
+	try {
+		const s = await api('GET', '/api/session', undefined, { auth: true });
+		S.session = s;
+		S.needSetup = false;
+		S.totpPending = false;
+	} catch (e) {
+		S.session = null;
+		if (e.status === 401) {
+			S.needSetup = !!(e.data && e.data.setup);
+		} else {
+			throw e;
+		}
+	}
+}
+
+function loggedIn(s) {
+	S.session = s;
+	S.needSetup = false;
+	S.totpPending = false;
+	S.flash = '';
+	updateChrome();
+	const next = S.afterLogin && !PUBLIC.has(S.afterLogin) ? S.afterLogin : 'dashboard';
+	S.afterLogin = '';
+	go(next);
+}
+
+function sessionEnded() {
+	S.session = null;
+	S.flash = 'Your session ended. Please log in again.';
+	stopStatus();
+	updateChrome();
+	setTimeout(render, 0);
+}
+
+async function logout() {
+	try {
+		await api('POST', '/api/logout', {});
+	} catch (e) {
+		/* logged out either way: the session may already be gone */
+	}
+	S.session = null;
+	S.flash = 'You are logged out.';
+	stopStatus();
+	updateChrome();
+	go('login');
+}
+
+function currentRoute() {
+	const m = /^#\/([a-z]+)/.exec(location.hash);
+	return m ? m[1] : '';
+}
+
+function go(name) {
+	if (currentRoute() === name) render();
+	else location.hash = '#/' + name;
+}
+
+const ROUTES = {
+	setup: { title: 'Set up', render: renderSetup },
+	login: { title: 'Log in', render: renderLogin },
+	totp: { title: 'Two-factor code', render: renderTotp },
+	dashboard: { title: 'Dashboard', render: renderDashboard },
+	updates: { title: 'Updates', render: renderUpdates },
+	audit: { title: 'Audit', render: renderAudit, admin: true },
+	users: { title: 'Users', render: renderUsers, admin: true },
+	account: { title: 'Account', render: renderAccount },
+};
+
+/* the rendered page: its timers and observers end when the page is left */
+function newPage(name) {
+	if (S.page) {
+		for (const t of S.page.timers) clearInterval(t);
+		for (const o of S.page.observers) o.disconnect();
+		S.page.alive = false;
+	}
+	S.page = { name, alive: true, timers: [], observers: [], onStatus: null };
+	return S.page;
+}
+
+function render() {
+	const want = currentRoute();
+	let r;
+	if (!S.session) {
+		if (S.needSetup) r = 'setup';
+		else if (want === 'totp' && S.totpPending) r = 'totp';
+		else r = 'login';
+		if (!PUBLIC.has(want) && want) S.afterLogin = want;
+	} else {
+		r = ROUTES[want] && !PUBLIC.has(want) ? want : 'dashboard';
+		if (ROUTES[r].admin && !isAdmin()) r = 'dashboard';
+	}
+	if (r !== want) history.replaceState(null, '', '#/' + r);
+	S.route = r;
+	updateChrome();
+	const page = newPage(r);
+	const main = byId('main');
+	main.replaceChildren();
+	document.title = ROUTES[r].title + ' \u2013 Timegate';
+	ROUTES[r].render(main, page);
+	if (PUBLIC.has(r)) {
+		const first = main.querySelector('input');
+		if (first) first.focus();
+	} else {
+		main.focus({ preventScroll: true });
+	}
+	if (S.session) restartStatus();
+}
+
+function updateChrome() {
+	const on = !!S.session;
+	byId('who').hidden = !on;
+	byId('nav').hidden = !on;
+	if (on) {
+		setText(byId('who-user'), S.session.user + ' (' + roleName(S.session.role) + ')');
+		for (const li of document.querySelectorAll('#nav [data-role="admin"]')) li.hidden = !isAdmin();
+	}
+	for (const a of document.querySelectorAll('#nav a[data-route]')) {
+		if (a.dataset.route === S.route) a.setAttribute('aria-current', 'page');
+		else a.removeAttribute('aria-current');
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Status polling: every 2 s on the dashboard, every 10 s elsewhere   */
+/* (the top bar's clock badge)                                         */
+
+let statusSeq = 0;
+let statusTimer = 0;
+
+function stopStatus() {
+	statusSeq += 1;
+	clearTimeout(statusTimer);
+}
+
+function restartStatus() {
+	stopStatus();
+	pollStatus(statusSeq);
+}
+
+async function pollStatus(seq) {
+	if (!S.session || seq !== statusSeq) return;
+	try {
+		const st = await api('GET', '/api/status');
+		if (seq !== statusSeq) return;
+		S.status = st;
+		setBadge(st && st.time ? st.time.state : null);
+		if (S.page && S.page.alive && S.page.onStatus) S.page.onStatus(st, null);
+	} catch (e) {
+		if (seq !== statusSeq) return;
+		setBadge(null);
+		if (S.page && S.page.alive && S.page.onStatus) S.page.onStatus(null, e);
+	}
+	if (seq === statusSeq && S.session) {
+		statusTimer = setTimeout(() => pollStatus(seq), S.route === 'dashboard' ? 2000 : 10000);
+	}
+}
+
+function setBadge(state) {
+	const b = byId('clock-badge');
+	const info = state === null || state === undefined ? { text: 'Unknown', cls: 'state-unknown' } : stateInfo(state);
+	b.className = 'badge ' + info.cls;
+	setText(byId('clock-badge-text'), info.text);
+}
+
+/* ------------------------------------------------------------------ */
+/* Logged-out pages                                                    */
+
+function renderSetup(main) {
+	main.appendChild(el('h1', { text: 'Set up Timegate' }));
+	main.appendChild(el('p', {
+		text: 'This device has no administrator yet. Enter the setup code that the device ' +
+		    'printed on its serial console, and choose the administrator\u2019s name and password.',
+	}));
+	const f = makeForm({
+		id: 'setup-form',
+		submit: 'Create administrator',
+		fields: [
+			{ name: 'code', label: 'Setup code', hint: 'Ten letters and digits, like ABCDE-FGHIJ', autocomplete: 'one-time-code' },
+			{ name: 'user', label: 'Administrator name', hint: 'Lower-case letters, digits, _ and -', autocomplete: 'username', value: 'admin' },
+			{ name: 'password', label: 'Password', type: 'password', hint: 'At least 12 characters, not containing the name', autocomplete: 'new-password' },
+			{ name: 'password2', label: 'Password again', type: 'password', autocomplete: 'new-password' },
+		],
+		errorField: fieldMapper([[/code/, 'code'], [/password/, 'password'], [/user|name/, 'user']]),
+		async onSubmit(v, form) {
+			if (!v.code.trim()) return form.error('Enter the setup code.', 'code');
+			if (!v.user.trim()) return form.error('Enter a name for the administrator.', 'user');
+			if (v.password !== v.password2) return form.error('The two passwords differ.', 'password2');
+			const s = await api('POST', '/api/setup', { code: v.code.trim(), user: v.user.trim(), password: v.password }, { auth: true });
+			announce('Administrator created. You are logged in.');
+			loggedIn(s);
+		},
+	});
+	main.appendChild(el('section', { class: 'card narrow', 'aria-label': 'Setup' }, f.form));
+}
+
+function renderLogin(main) {
+	main.appendChild(el('h1', { text: 'Log in' }));
+	if (S.flash) main.appendChild(el('p', { class: 'muted', role: 'status', text: S.flash }));
+	const f = makeForm({
+		id: 'login-form',
+		submit: 'Log in',
+		fields: [
+			{ name: 'user', label: 'User name', autocomplete: 'username' },
+			{ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
+		],
+		async onSubmit(v, form) {
+			if (!v.user.trim() || !v.password) return form.error('Enter your user name and password.', v.user.trim() ? 'password' : 'user');
+			let s;
+			try {
+				s = await api('POST', '/api/login', { user: v.user.trim(), password: v.password }, { auth: true });
+			} catch (e) {
+				form.input('password').value = '';
+				if (e.status === 401) return form.error(/^HTTP /.test(e.message) ? 'Wrong user name or password.' : e.message, 'password');
+				throw e;
+			}
+			if (s.totp_required) {
+				S.totpPending = true;
+				go('totp');
+				return;
+			}
+			loggedIn(s);
+		},
+	});
+	main.appendChild(el('section', { class: 'card narrow', 'aria-label': 'Login' }, f.form));
+}
+
+function renderTotp(main) {
+	main.appendChild(el('h1', { text: 'Two-factor code' }));
+	main.appendChild(el('p', { text: 'Enter the six-digit code from your authenticator app.' }));
+	const f = makeForm({
+		id: 'totp-form',
+		submit: 'Verify',
+		fields: [
+			{ name: 'code', label: 'Code', autocomplete: 'one-time-code', attrs: { inputmode: 'numeric', maxlength: '6' } },
+		],
+		errorField: () => 'code',
+		async onSubmit(v, form) {
+			const code = v.code.replace(/\s+/g, '');
+			if (!/^[0-9]{6}$/.test(code)) return form.error('The code has six digits.', 'code');
+			let s;
+			try {
+				s = await api('POST', '/api/login/totp', { code }, { auth: true });
+			} catch (e) {
+				if (e.status === 401 && !(e.data && /code|totp|two-factor/i.test(e.data.error || ''))) {
+					/* the pending login itself is gone: start again */
+					S.totpPending = false;
+					S.flash = 'The login timed out. Please log in again.';
+					go('login');
+					return;
+				}
+				throw e;
+			}
+			loggedIn(s);
+		},
+		extraButtons: el('button', {
+			type: 'button', class: 'secondary', text: 'Cancel',
+			onclick: () => { S.totpPending = false; api('POST', '/api/logout', {}).catch(() => {}); go('login'); },
+		}),
+	});
+	main.appendChild(el('section', { class: 'card narrow', 'aria-label': 'Two-factor code' }, f.form));
+}
+
+/* ------------------------------------------------------------------ */
+/* Dashboard                                                           */
+
+function kv(rows) {
+	const dl = el('dl', { class: 'kv' });
+	const refs = {};
+	for (const [key, label] of rows) {
+		refs[key] = el('dd', { text: '\u2014' });
+		dl.appendChild(el('dt', { text: label }));
+		dl.appendChild(refs[key]);
+	}
+	return { dl, refs };
+}
+
+function card(title, opts, ...kids) {
+	const hid = uid('h');
+	return el('section', { class: 'card' + (opts && opts.wide ? ' wide' : ''), 'aria-labelledby': hid },
+		el('h2', { id: hid, text: title }), kids);
+}
+
+function renderDashboard(main, page) {
+	main.appendChild(el('h1', { text: 'Dashboard' }));
+	const loadErr = el('p', { class: 'form-error', 'aria-live': 'polite' });
+	main.appendChild(loadErr);
+
+	/* clock */
+	const stateText = el('span', { id: 'clock-state-text', text: '\u2026' });
+	const stateWhy = el('span', { class: 'why' });
+	const bigState = el('div', { class: 'big-state state-unknown', id: 'clock-state' }, stateText, stateWhy);
+	const fig = {};
+	const figures = el('div', { class: 'figures' });
+	for (const [k, label] of [['offset', 'Offset'], ['jitter', 'Jitter'], ['bound', 'Error bound'], ['freq', 'Frequency']]) {
+		fig[k] = el('div', { class: 'value', id: 'fig-' + k, text: '\u2014' });
+		figures.appendChild(el('div', { class: 'figure' }, el('div', { class: 'label', text: label }), fig[k]));
+	}
+	const clockKv = kv([['stratum', 'Stratum'], ['refid', 'Reference'], ['leap', 'Leap second'],
+		['tai', 'TAI \u2212 UTC'], ['disp', 'Root dispersion'], ['age', 'Status age']]);
+
+	/* history graph */
+	const spanBtns = {};
+	const seg = el('div', { class: 'segmented', role: 'group', 'aria-label': 'Time span' });
+	for (const [sp, label] of [['hour', 'Last hour'], ['day', 'Last day']]) {
+		spanBtns[sp] = el('button', {
+			type: 'button', 'aria-pressed': String(S.span === sp), text: label,
+			onclick: () => {
+				if (S.span === sp) return;
+				S.span = sp;
+				for (const [k, b] of Object.entries(spanBtns)) b.setAttribute('aria-pressed', String(k === sp));
+				loadHistory();
+			},
+		});
+		seg.appendChild(spanBtns[sp]);
+	}
+	const plotSummary = el('p', { id: 'plot-summary', class: 'muted', 'aria-live': 'off', text: 'Loading history\u2026' });
+	const plot = el('canvas', {
+		class: 'plot', id: 'plot', role: 'img',
+		'aria-label': 'Graph of the clock offset, jitter and error bound over time', 'aria-describedby': 'plot-summary',
+	});
+	const legend = el('ul', { class: 'legend' },
+		el('li', {}, el('span', { class: 'swatch sw-offset' }), 'Offset'),
+		el('li', {}, el('span', { class: 'swatch sw-jitter' }), 'Jitter'),
+		el('li', {}, el('span', { class: 'swatch sw-bound' }), '\u00b1 Error bound'),
+		el('li', {}, el('span', { class: 'swatch sw-band-warn' }), 'Not locked'),
+		el('li', {}, el('span', { class: 'swatch sw-band-bad' }), 'Failed'));
+	const histHead = uid('h');
+	const histCard = el('section', { class: 'card wide', 'aria-labelledby': histHead },
+		el('div', { class: 'plot-head' }, el('h2', { id: histHead, text: 'Clock history' }), seg),
+		plot, legend, plotSummary);
+
+	/* GNSS */
+	const gnssKv = kv([['fix', 'Fix'], ['lat', 'Latitude'], ['lon', 'Longitude'], ['alt', 'Altitude'],
+		['sats', 'Satellites'], ['refusal', 'Last refusal']]);
+	const sky = el('canvas', { class: 'sky', id: 'sky', role: 'img', 'aria-describedby': 'sky-summary' });
+	const skySummary = el('p', { id: 'sky-summary', class: 'muted' });
+	const skyLegend = el('p', { class: 'muted', text: 'Filled markers: used in the fix; hollow: visible only. Centre: overhead; rings: 30\u00b0 and 60\u00b0 elevation; north up.' });
+
+	const satBody = el('div', { class: 'table-wrap' });
+	const satNote = el('p', { class: 'muted' });
+
+	const ppsKv = kv([['pulses', 'Pulses'], ['missed', 'Missed'], ['unpaired', 'Unpaired']]);
+	const alarms = el('div', { id: 'alarms' }, el('p', { class: 'muted', text: '\u2014' }));
+	const sysKv = kv([['version', 'Release'], ['head', 'Audit head']]);
+	sysKv.refs.head.classList.add('mono');
+
+	main.appendChild(el('div', { class: 'grid' },
+		card('Clock', { wide: false }, bigState, figures, clockKv.dl),
+		card('Alarms', null, alarms),
+		histCard,
+		card('GNSS', null, gnssKv.dl, el('h3', { text: 'Sky plot' }), sky, skySummary, skyLegend),
+		card('Satellites', null, satNote, satBody),
+		card('PPS', null, ppsKv.dl),
+		card('System', null, sysKv.dl)));
+
+	let lastHist = null;
+	let lastSats = [];
+
+	page.onStatus = (st, err) => {
+		if (err) {
+			loadErr.textContent = 'Status unavailable: ' + errText(err);
+			return;
+		}
+		loadErr.textContent = '';
+		const t = st.time || {};
+		const info = stateInfo(t.state);
+		bigState.className = 'big-state ' + info.cls;
+		setText(stateText, info.text);
+		setText(stateWhy, info.why);
+		setText(fig.offset, fmtNs(t.offset_ns, true));
+		setText(fig.jitter, fmtNs(t.jitter_ns));
+		setText(fig.bound, fmtNs(t.error_bound_ns));
+		setText(fig.freq, isNum(t.freq_ppb) ? (t.freq_ppb / 1000).toFixed(3) + '\u00a0ppm' : null);
+		const r = clockKv.refs;
+		setText(r.stratum, t.stratum);
+		setText(r.refid, t.refid || null);
+		setText(r.leap, fmtLeap(t.leap));
+		setText(r.tai, isNum(t.tai_utc) && t.tai_utc !== 0 ? t.tai_utc + '\u00a0s' : 'Unknown');
+		setText(r.disp, fmtNs(t.root_dispersion_ns));
+		setText(r.age, isNum(t.age_s) ? t.age_s + '\u00a0s ago' : null);
+
+		const g = st.gnss || {};
+		const sats = Array.isArray(g.sats) ? g.sats : [];
+		const used = sats.filter((s) => s.used).length;
+		const gr = gnssKv.refs;
+		setText(gr.fix, fmtFix(g.fix) + (g.valid === false ? ' (not valid)' : ''));
+		setText(gr.lat, fmtLatLon(g.lat, 'N', 'S'));
+		setText(gr.lon, fmtLatLon(g.lon, 'E', 'W'));
+		setText(gr.alt, isNum(g.alt) ? g.alt.toFixed(1) + '\u00a0m' : null);
+		setText(gr.sats, used + ' used of ' + sats.length + ' visible');
+		let ref = g.last_refusal;
+		if (ref && typeof ref === 'object') ref = ref.reason || ref.text || null;
+		setText(gr.refusal, ref ? String(ref) : 'None');
+		lastSats = sats;
+		drawSky(sky, sats);
+		sky.setAttribute('aria-label', 'Sky plot of ' + sats.length + ' satellites');
+		setText(skySummary, sats.length ? (used + ' of ' + sats.length + ' satellites used; the table below lists each one.') : 'No satellites in view.');
+		renderSatTable(satBody, satNote, sats);
+
+		const p = g.pps || {};
+		setText(ppsKv.refs.pulses, p.pulses);
+		setText(ppsKv.refs.missed, p.missed);
+		setText(ppsKv.refs.unpaired, p.unpaired);
+
+		renderAlarms(alarms, Array.isArray(st.alarms) ? st.alarms : []);
+		setText(sysKv.refs.version, st.version || null);
+		setText(sysKv.refs.head, st.audit_head || null);
+	};
+	if (S.status) page.onStatus(S.status, null);
+
+	async function loadHistory() {
+		const span = S.span;
+		try {
+			const h = await api('GET', '/api/history?span=' + encodeURIComponent(span));
+			if (!page.alive || span !== S.span) return;
+			lastHist = h;
+			drawPlot(plot, h, span);
+			setText(plotSummary, historySummary(h, span));
+		} catch (e) {
+			if (!page.alive) return;
+			setText(plotSummary, 'History unavailable: ' + errText(e));
+		}
+	}
+	loadHistory();
+	page.timers.push(setInterval(loadHistory, 10000));
+
+	/* redraw on size and colour-scheme changes */
+	if (typeof ResizeObserver === 'function') {
+		const ro = new ResizeObserver(() => {
+			drawPlot(plot, lastHist, S.span);
+			drawSky(sky, lastSats);
+		});
+		ro.observe(plot);
+		ro.observe(sky);
+		page.observers.push(ro);
+	}
+	const mq = window.matchMedia('(prefers-color-scheme: dark)');
+	const onScheme = () => { drawPlot(plot, lastHist, S.span); drawSky(sky, lastSats); };
+	mq.addEventListener('change', onScheme);
+	page.observers.push({ disconnect: () => mq.removeEventListener('change', onScheme) });
+}
+
+const CONSTELLATIONS = ['GPS', 'GLONASS', 'Galileo', 'BeiDou', 'QZSS', 'SBAS'];
+
+function renderSatTable(wrap, note, sats) {
+	const groups = new Map();
+	for (const s of sats) {
+		const c = s.constellation ? String(s.constellation) : 'Other';
+		if (!groups.has(c)) groups.set(c, []);
+		groups.get(c).push(s);
+	}
+	const order = [...groups.keys()].sort((a, b) => {
+		const ia = CONSTELLATIONS.indexOf(a), ib = CONSTELLATIONS.indexOf(b);
+		return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+	});
+	if (!sats.length) {
+		setText(note, 'No satellites in view.');
+		wrap.replaceChildren();
+		return;
+	}
+	setText(note, '');
+	const table = el('table', { id: 'sat-table' },
+		el('caption', { text: 'Satellites by constellation (SNR in dB-Hz)' }),
+		el('thead', {}, el('tr', {},
+			el('th', { scope: 'col', text: 'PRN' }),
+			el('th', { scope: 'col', class: 'num', text: 'Elev.' }),
+			el('th', { scope: 'col', class: 'num', text: 'Azim.' }),
+			el('th', { scope: 'col', text: 'SNR' }),
+			el('th', { scope: 'col', text: 'Used' }))));
+	for (const c of order) {
+		const list = groups.get(c).slice().sort((a, b) => (a.prn || 0) - (b.prn || 0));
+		const used = list.filter((s) => s.used).length;
+		const tb = el('tbody', {}, el('tr', {},
+			el('th', { scope: 'rowgroup', colspan: '5', text: c + ': ' + used + ' used of ' + list.length })));
+		for (const s of list) {
+			const snr = isNum(s.snr) ? s.snr : null;
+			tb.appendChild(el('tr', {},
+				el('td', { text: s.prn }),
+				el('td', { class: 'num', text: isNum(s.elevation) ? s.elevation + '\u00b0' : '\u2014' }),
+				el('td', { class: 'num', text: isNum(s.azimuth) ? s.azimuth + '\u00b0' : '\u2014' }),
+				el('td', { class: 'snr' },
+					snr === null ? null : el('meter', { class: 'snr', min: '0', max: '55', low: '25', high: '35', optimum: '50', value: String(snr), 'aria-hidden': 'true' }),
+					snr === null ? '\u2014' : String(snr)),
+				el('td', { text: s.used ? 'yes' : 'no' })));
+		}
+		table.appendChild(tb);
+	}
+	wrap.replaceChildren(table);
+}
+
+function renderAlarms(box, alarms) {
+	if (!alarms.length) {
+		box.replaceChildren(el('p', { class: 'muted', text: 'No alarms.' }));
+		return;
+	}
+	const ul = el('ul', { class: 'alarms' });
+	for (const a of alarms) {
+		const lv = ['error', 'warning', 'info'].includes(a.level) ? a.level : 'info';
+		ul.appendChild(el('li', { class: lv },
+			el('span', { class: 'level', text: lv.charAt(0).toUpperCase() + lv.slice(1) + ':' }),
+			String(a.text || '')));
+	}
+	box.replaceChildren(ul);
+}
+
+function historySummary(h, span) {
+	const pts = h && Array.isArray(h.points) ? h.points.filter((p) => Array.isArray(p) && isNum(p[0])) : [];
+	const name = span === 'day' ? 'Last day' : 'Last hour';
+	if (!pts.length) return name + ': no data yet.';
+	let omin = Infinity, omax = -Infinity, jmax = 0, bmax = 0, locked = 0, known = 0;
+	for (const p of pts) {
+		if (isNum(p[1])) { omin = Math.min(omin, p[1]); omax = Math.max(omax, p[1]); }
+		if (isNum(p[2])) jmax = Math.max(jmax, p[2]);
+		if (isNum(p[3])) bmax = Math.max(bmax, p[3]);
+		const st = stateKey(p[4]);
+		if (st !== null) { known += 1; if (st === 'locked') locked += 1; }
+	}
+	let s = name + ', ' + pts.length + ' points: ';
+	s += omin <= omax ? 'offset from ' + fmtNs(omin, true) + ' to ' + fmtNs(omax, true) : 'no offset data';
+	s += ', jitter up to ' + fmtNs(jmax) + ', error bound up to ' + fmtNs(bmax);
+	if (known) s += '; locked ' + Math.round(100 * locked / known) + '% of the time';
+	return (s + '.').replace(/\u00a0/g, ' ');
+}
+
+function stateKey(v) {
+	if (v === -1 || v === null || v === undefined) return null;
+	if (typeof v === 'number') return STATE_NUM[v] || null;
+	if (v === 'unsynchronised') return 'unsync';
+	return String(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Canvas drawing                                                      */
+
+/* size the canvas's bitmap to its CSS box at the device pixel ratio */
+function prepCanvas(c) {
+	const dpr = window.devicePixelRatio || 1;
+	const w = Math.max(1, Math.round(c.clientWidth));
+	const h = Math.max(1, Math.round(c.clientHeight));
+	if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+		c.width = Math.round(w * dpr);
+		c.height = Math.round(h * dpr);
+	}
+	const ctx = c.getContext('2d');
+	ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+	ctx.clearRect(0, 0, w, h);
+	return { ctx, w, h };
+}
+
+function niceStep(range, n) {
+	const raw = range / n;
+	const p = Math.pow(10, Math.floor(Math.log10(raw)));
+	const m = raw / p;
+	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+function fmtTick(v) {
+	const a = Math.abs(v);
+	if (a === 0) return '0';
+	if (a >= 100) return v.toFixed(0);
+	if (a >= 10) return v.toFixed(a % 1 ? 1 : 0).replace(/\.0$/, '');
+	return String(+v.toFixed(2));
+}
+
+function drawPlot(c, h, span) {
+	if (!c.isConnected || c.clientWidth === 0) return;
+	const { ctx, w, h: hh } = prepCanvas(c);
+	const col = {
+		fg: cssVar('--muted'), grid: cssVar('--plot-grid'), off: cssVar('--plot-offset'),
+		jit: cssVar('--plot-jitter'), bnd: cssVar('--plot-bound'), warn: cssVar('--band-warn'),
+		bad: cssVar('--band-bad'),
+	};
+	const font = '12px system-ui, sans-serif';
+	ctx.font = font;
+	const pts = h && Array.isArray(h.points) ? h.points.filter((p) => Array.isArray(p) && isNum(p[0])) : [];
+	const spanS = span === 'day' ? 86400 : 3600;
+	const step = h && isNum(h.step_s) && h.step_s > 0 ? h.step_s : (span === 'day' ? 60 : 1);
+	const tEnd = pts.length ? pts[pts.length - 1][0] : Math.floor(Date.now() / 1000);
+	const tStart = tEnd - spanS;
+
+	let max = 0;
+	for (const p of pts) {
+		if (isNum(p[1])) max = Math.max(max, Math.abs(p[1]));
+		if (isNum(p[2])) max = Math.max(max, p[2]);
+		if (isNum(p[3])) max = Math.max(max, p[3]);
+	}
+	if (max <= 0) max = 1000;
+	const unit = axisUnit(max);
+	const top = max / unit.div;
+	const ystep = niceStep(2 * top, 4);
+	const ymax = Math.ceil(top / ystep) * ystep;
+
+	const L = 62, R = 10, T = 10, B = 34;
+	const pw = Math.max(10, w - L - R), ph = Math.max(10, hh - T - B);
+	const X = (t) => L + (t - tStart) / spanS * pw;
+	const Y = (v) => T + ph / 2 - (v / unit.div) / ymax * (ph / 2);
+
+	/* state bands: where the clock was not locked */
+	for (const p of pts) {
+		const st = stateKey(p[4]);
+		if (st === null || st === 'locked' || p[0] < tStart) continue;
+		ctx.fillStyle = st === 'failed' ? col.bad : col.warn;
+		const x0 = X(p[0]);
+		ctx.fillRect(x0, T, Math.max(1, X(p[0] + step) - x0), ph);
+	}
+
+	/* grid and axes */
+	ctx.strokeStyle = col.grid;
+	ctx.lineWidth = 1;
+	ctx.fillStyle = col.fg;
+	ctx.textAlign = 'right';
+	ctx.textBaseline = 'middle';
+	for (let v = -ymax; v <= ymax + ystep / 2; v += ystep) {
+		const y = Math.round(Y(v * unit.div)) + 0.5;
+		ctx.beginPath();
+		ctx.moveTo(L, y);
+		ctx.lineTo(L + pw, y);
+		ctx.stroke();
+		ctx.fillText(fmtTick(v) + ' ' + unit.u, L - 6, y);
+	}
+	const tickS = span === 'day' ? 4 * 3600 : 10 * 60;
+	ctx.textAlign = 'center';
+	ctx.textBaseline = 'top';
+	for (let t = Math.ceil(tStart / tickS) * tickS; t <= tEnd; t += tickS) {
+		const x = Math.round(X(t)) + 0.5;
+		ctx.beginPath();
+		ctx.moveTo(x, T);
+		ctx.lineTo(x, T + ph);
+		ctx.stroke();
+		const d = new Date(t * 1000);
+		const lbl = String(d.getUTCHours()).padStart(2, '0') + ':' + String(d.getUTCMinutes()).padStart(2, '0');
+		if (x > L + 14 && x < L + pw - 14) ctx.fillText(lbl, x, T + ph + 4);
+	}
+	ctx.strokeStyle = col.fg;
+	ctx.beginPath();
+	ctx.moveTo(L + 0.5, T);
+	ctx.lineTo(L + 0.5, T + ph + 0.5);
+	ctx.lineTo(L + pw, T + ph + 0.5);
+	ctx.stroke();
+	ctx.textAlign = 'right';
+	ctx.fillText('UTC', L + pw, T + ph + 18);
+
+	if (!pts.length) {
+		ctx.textAlign = 'center';
+		ctx.textBaseline = 'middle';
+		ctx.fillText('No data yet', L + pw / 2, T + ph / 2);
+		return;
+	}
+
+	/* the series; a gap longer than two steps breaks the line */
+	const series = (idx, color, sign, dash) => {
+		ctx.strokeStyle = color;
+		ctx.lineWidth = 1.5;
+		ctx.setLineDash(dash || []);
+		ctx.beginPath();
+		let prev = null;
+		for (const p of pts) {
+			if (!isNum(p[idx]) || p[0] < tStart) { prev = null; continue; }
+			const x = X(p[0]), y = Y(sign * p[idx]);
+			if (prev === null || p[0] - prev > 2 * step) ctx.moveTo(x, y);
+			else ctx.lineTo(x, y);
+			prev = p[0];
+		}
+		ctx.stroke();
+		ctx.setLineDash([]);
+	};
+	ctx.save();
+	ctx.beginPath();
+	ctx.rect(L, T, pw, ph);
+	ctx.clip();
+	series(3, col.bnd, 1, [5, 3]);
+	series(3, col.bnd, -1, [5, 3]);
+	series(2, col.jit, 1);
+	series(1, col.off, 1);
+	ctx.restore();
+}
+
+function drawSky(c, sats) {
+	if (!c.isConnected || c.clientWidth === 0) return;
+	const { ctx, w, h } = prepCanvas(c);
+	const fg = cssVar('--muted'), grid = cssVar('--plot-grid'), used = cssVar('--plot-offset'),
+		unused = cssVar('--fg');
+	const cx = w / 2, cy = h / 2, R = Math.min(w, h) / 2 - 20;
+	if (R < 10) return;
+	ctx.font = '12px system-ui, sans-serif';
+	ctx.strokeStyle = grid;
+	ctx.lineWidth = 1;
+	for (const el_ of [0, 30, 60]) {
+		ctx.beginPath();
+		ctx.arc(cx, cy, R * (90 - el_) / 90, 0, 2 * Math.PI);
+		ctx.stroke();
+	}
+	for (let az = 0; az < 360; az += 30) {
+		const a = az * Math.PI / 180;
+		ctx.beginPath();
+		ctx.moveTo(cx, cy);
+		ctx.lineTo(cx + R * Math.sin(a), cy - R * Math.cos(a));
+		ctx.stroke();
+	}
+	ctx.fillStyle = fg;
+	ctx.textAlign = 'center';
+	ctx.textBaseline = 'middle';
+	ctx.fillText('N', cx, cy - R - 10);
+	ctx.fillText('S', cx, cy + R + 10);
+	ctx.fillText('E', cx + R + 10, cy);
+	ctx.fillText('W', cx - R - 10, cy);
+	ctx.textAlign = 'left';
+	ctx.fillText('60\u00b0', cx + 3, cy - R / 3 + 8);
+	ctx.fillText('30\u00b0', cx + 3, cy - 2 * R / 3 + 8);
+
+	for (const s of sats || []) {
+		if (!isNum(s.elevation) || !isNum(s.azimuth) || s.elevation < 0) continue;
+		const r = R * (90 - Math.min(90, s.elevation)) / 90;
+		const a = s.azimuth * Math.PI / 180;
+		const x = cx + r * Math.sin(a), y = cy - r * Math.cos(a);
+		ctx.beginPath();
+		ctx.arc(x, y, 5, 0, 2 * Math.PI);
+		if (s.used) {
+			ctx.fillStyle = used;
+			ctx.fill();
+		} else {
+			ctx.strokeStyle = unused;
+			ctx.lineWidth = 1.5;
+			ctx.stroke();
+		}
+		ctx.fillStyle = fg;
+		ctx.textAlign = 'left';
+		ctx.fillText(String(s.prn === undefined ? '' : s.prn), x + 7, y);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Updates                                                             */
+
+function renderUpdates(main, page) {
+	main.appendChild(el('h1', { text: 'Updates' }));
+	const loadErr = el('p', { class: 'form-error', 'aria-live': 'polite' });
+	main.appendChild(loadErr);
+	const st = kv([['booted', 'Running'], ['committed', 'Committed'], ['trial', 'Trial boot'],
+		['pending', 'Pending'], ['secmin', 'Security minimum'], ['order', 'Boot order'],
+		['tries', 'Tries left'], ['phase', 'Phase'], ['progress', 'Install progress'],
+		['message', 'Message'], ['last', 'Last result']]);
+	st.refs.phase.id = 'update-phase';
+	const grid = el('div', { class: 'grid' }, card('Firmware', null, st.dl));
+	main.appendChild(grid);
+
+	let installing = false;
+	let pollTimer = 0;
+
+	function slotText(slot, ver) {
+		if (!slot && !ver) return null;
+		return 'slot ' + (slot || '?') + (ver ? ', version ' + ver : '');
+	}
+
+	async function refresh() {
+		try {
+			const u = await api('GET', '/api/update');
+			if (!page.alive) return;
+			loadErr.textContent = '';
+			const r = st.refs;
+			setText(r.booted, slotText(u['booted-slot'], u['booted-version']));
+			setText(r.committed, slotText(u['committed-slot'], u['committed-version']));
+			setText(r.trial, u.trial === 'yes' ? 'Yes: this boot is on trial until the health check passes' : (u.trial || null));
+			setText(r.pending, slotText(u['pending-slot'], u['pending-version']) || 'None');
+			setText(r.secmin, u['security-min']);
+			setText(r.order, u.order);
+			setText(r.tries, (u['tries-A'] !== undefined || u['tries-B'] !== undefined)
+				? 'A: ' + (u['tries-A'] === null || u['tries-A'] === undefined ? '\u2014' : u['tries-A']) + ', B: ' + (u['tries-B'] === null || u['tries-B'] === undefined ? '\u2014' : u['tries-B'])
+				: null);
+			setText(r.phase, u.phase || 'idle');
+			const b = parseInt(u.bytes, 10), t = parseInt(u.total, 10);
+			setText(r.progress, t > 0 ? fmtBytes(b || 0) + ' of ' + fmtBytes(t) + ' (' + Math.floor(100 * (b || 0) / t) + ' %)' : null);
+			setText(r.message, u.message);
+			setText(r.last, u['last-result']);
+			if (installing) setText(phaseLine, 'Installing: ' + (u.phase || '\u2026') + (t > 0 ? ', ' + fmtBytes(b || 0) + ' of ' + fmtBytes(t) : ''));
+		} catch (e) {
+			if (page.alive) loadErr.textContent = 'Update status unavailable: ' + errText(e);
+		}
+	}
+
+	function setPolling(fast) {
+		for (const t of page.timers) clearInterval(t);
+		page.timers.length = 0;
+		pollTimer = setInterval(refresh, fast ? 1000 : 5000);
+		page.timers.push(pollTimer);
+	}
+
+	/* upload (operator) */
+	const fileId = 'bundle-file';
+	const fileErr = el('p', { class: 'field-error', id: fileId + '-err' });
+	const fileInput = el('input', { type: 'file', id: fileId, name: 'bundle', 'aria-describedby': fileId + '-hint ' + fileId + '-err' });
+	const upBtn = el('button', { type: 'submit', id: 'upload-submit', text: 'Upload and install' });
+	const progress = el('progress', { id: 'upload-progress', max: '100', value: '0', 'aria-labelledby': 'upload-progress-label' });
+	const pct = el('span', { id: 'upload-pct', text: '0 %' });
+	const progRow = el('div', { class: 'progress-row', hidden: true },
+		el('span', { class: 'sr-only', id: 'upload-progress-label', text: 'Upload progress' }), progress, pct);
+	const phaseLine = el('p', { class: 'muted', id: 'upload-phase', 'aria-live': 'polite' });
+	const upErr = el('p', { class: 'form-error', id: 'upload-error', 'aria-live': 'polite' });
+	const upOk = el('p', { class: 'form-ok', id: 'upload-ok', 'aria-live': 'polite' });
+	const upForm = el('form', { class: 'stack', id: 'upload-form', novalidate: true },
+		el('div', { class: 'field' },
+			el('label', { for: fileId, text: 'Update bundle' }),
+			el('p', { class: 'hint', id: fileId + '-hint', text: 'A signed Timegate bundle. It is verified before anything is written.' }),
+			fileInput, fileErr),
+		el('div', { class: 'actions' }, upBtn), progRow, phaseLine, upErr, upOk);
+
+	upForm.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		upErr.textContent = '';
+		upOk.textContent = '';
+		fileErr.textContent = '';
+		fileInput.removeAttribute('aria-invalid');
+		const f = fileInput.files && fileInput.files[0];
+		if (!f) {
+			fileErr.textContent = 'Choose a bundle file first.';
+			fileInput.setAttribute('aria-invalid', 'true');
+			fileInput.focus();
+			return;
+		}
+		if (f.size === 0) {
+			fileErr.textContent = 'The file is empty.';
+			fileInput.setAttribute('aria-invalid', 'true');
+			fileInput.focus();
+			return;
+		}
+		upload(f);
+	});
+
+	function setPct(p) {
+		const v = Math.max(0, Math.min(100, Math.floor(p)));
+		progress.value = v;
+		setText(pct, v + ' %');
+	}
+
+	function upload(file) {
+		const xhr = new XMLHttpRequest();
+		installing = true;
+		upBtn.disabled = true;
+		fileInput.disabled = true;
+		progRow.hidden = false;
+		setPct(0);
+		setText(phaseLine, 'Uploading ' + file.name + ' (' + fmtBytes(file.size) + ')\u2026');
+		setPolling(true);
+		const finish = () => {
+			installing = false;
+			upBtn.disabled = false;
+			fileInput.disabled = false;
+			setPolling(false);
+			refresh();
+		};
+		xhr.upload.addEventListener('progress', (e) => {
+			if (e.lengthComputable && e.total > 0) setPct(100 * e.loaded / e.total);
+		});
+		xhr.upload.addEventListener('load', () => {
+			setPct(100);
+			setText(phaseLine, 'Uploaded; the device is verifying and installing\u2026');
+		});
+		xhr.addEventListener('load', () => {
+			let d = null;
+			try { d = JSON.parse(xhr.responseText); } catch (e) { d = null; }
+			if (xhr.status >= 200 && xhr.status < 300) {
+				setPct(100);
+				setText(phaseLine, '');
+				const msg = d && d.message ? String(d.message) : 'Installed.';
+				upOk.textContent = msg;
+				announce('Update installed: ' + msg);
+			} else {
+				if (xhr.status === 401 && S.session) { sessionEnded(); return; }
+				setText(phaseLine, '');
+				upErr.textContent = 'Update refused: ' + (d && d.error ? String(d.error) : 'HTTP ' + xhr.status);
+			}
+			finish();
+		});
+		xhr.addEventListener('error', () => {
+			setText(phaseLine, '');
+			upErr.textContent = 'The upload failed: the connection was lost.';
+			finish();
+		});
+		xhr.addEventListener('abort', () => {
+			setText(phaseLine, '');
+			upErr.textContent = 'The upload was cancelled.';
+			finish();
+		});
+		xhr.open('POST', '/api/update');
+		xhr.setRequestHeader('X-CSRF-Token', S.session ? S.session.csrf : '');
+		xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+		xhr.send(file);
+	}
+
+	if (isOperator()) {
+		grid.appendChild(card('Install an update', null, upForm));
+	} else {
+		grid.appendChild(card('Install an update', null,
+			el('p', { class: 'muted', text: 'Installing updates needs the operator role.' })));
+	}
+
+	/* rollback and reboot (admin) */
+	if (isAdmin()) {
+		const res = el('p', { class: 'form-ok', id: 'slot-result', 'aria-live': 'polite' });
+		const resErr = el('p', { class: 'form-error', id: 'slot-error', 'aria-live': 'polite' });
+		const action = async (path, title, text, ok) => {
+			res.textContent = '';
+			resErr.textContent = '';
+			if (!(await confirmDialog(title, text, ok))) return;
+			try {
+				const r = await api('POST', path, {});
+				res.textContent = r.message ? String(r.message) : 'Done.';
+			} catch (e) {
+				resErr.textContent = errText(e);
+			}
+			refresh();
+		};
+		grid.appendChild(card('Slots', null,
+			el('p', { text: 'Roll back makes the other slot the one to boot next; reboot restarts the device (time service interrupted).' }),
+			el('div', { class: 'actions' },
+				el('button', {
+					type: 'button', id: 'rollback', class: 'secondary', text: 'Roll back',
+					onclick: () => action('/api/update/rollback', 'Roll back?', 'The other slot becomes the one to boot next.', 'Roll back'),
+				}),
+				el('button', {
+					type: 'button', id: 'reboot', class: 'danger', text: 'Reboot',
+					onclick: () => action('/api/reboot', 'Reboot the device?', 'Time service and this console stop until the device is back up.', 'Reboot'),
+				})),
+			res, resErr));
+	}
+
+	refresh();
+	setPolling(false);
+}
+
+/* ------------------------------------------------------------------ */
+/* Audit                                                               */
+
+function pick(o, ...keys) {
+	for (const k of keys) if (o && o[k] !== undefined && o[k] !== null) return o[k];
+	return null;
+}
+
+function renderAudit(main, page) {
+	main.appendChild(el('h1', { text: 'Audit' }));
+	const chain = el('p', { id: 'audit-chain', 'aria-live': 'polite', text: 'Loading\u2026' });
+	const head = el('p', {}, 'Head: ', el('code', { id: 'audit-head', text: '\u2014' }));
+	const err = el('p', { class: 'form-error', 'aria-live': 'polite' });
+	const wrap = el('div', { class: 'table-wrap' });
+	main.appendChild(el('div', { class: 'grid' },
+		card('Chain', { wide: true }, chain, head,
+			el('p', { class: 'muted', text: 'Keep the head (or an exported copy): a later log must extend it.' }),
+			el('div', { class: 'actions' },
+				el('a', { href: '/api/audit/export', download: 'audit.log', id: 'audit-export', text: 'Export audit.log' }),
+				el('button', { type: 'button', class: 'secondary', text: 'Refresh', onclick: () => load() }))),
+		card('Records', { wide: true }, err, wrap)));
+
+	async function load() {
+		try {
+			const a = await api('GET', '/api/audit?limit=200');
+			if (!page.alive) return;
+			err.textContent = '';
+			chain.className = a.intact ? 'form-ok' : 'form-error';
+			setText(chain, a.intact ? 'Chain intact: every record extends the one before it.' : 'Chain BROKEN: the log was edited or damaged.');
+			setText(byId('audit-head'), a.head || null);
+			const recs = Array.isArray(a.records) ? a.records.slice() : [];
+			recs.sort((x, y) => (pick(y, 'seq') || 0) - (pick(x, 'seq') || 0));
+			const table = el('table', { class: 'audit', id: 'audit-table' },
+				el('caption', { text: recs.length + ' records, newest first' }),
+				el('thead', {}, el('tr', {},
+					['Time (UTC)', 'Clock', 'User', 'Address', 'Action', 'Result', 'Detail']
+						.map((h) => el('th', { scope: 'col', text: h })))));
+			const tb = el('tbody');
+			for (const r of recs) {
+				const clock = pick(r, 'clock', 'clock_state', 'state');
+				tb.appendChild(el('tr', {},
+					el('td', { text: fmtTimeUTC(pick(r, 'time', 'ts')) }),
+					el('td', { text: clock === null ? '\u2014' : stateInfo(clock).text }),
+					el('td', { text: pick(r, 'user') || '\u2014' }),
+					el('td', { text: pick(r, 'addr', 'address') || '\u2014' }),
+					el('td', { text: pick(r, 'action') || '\u2014' }),
+					el('td', { text: pick(r, 'result') || '\u2014' }),
+					el('td', { class: 'detail', text: pick(r, 'detail') || '' })));
+			}
+			table.appendChild(tb);
+			wrap.replaceChildren(table);
+		} catch (e) {
+			if (page.alive) err.textContent = 'Audit log unavailable: ' + errText(e);
+		}
+	}
+	load();
+}
+
+/* ------------------------------------------------------------------ */
+/* Users                                                               */
+
+function renderUsers(main, page) {
+	main.appendChild(el('h1', { text: 'Users' }));
+	const listErr = el('p', { class: 'form-error', 'aria-live': 'polite' });
+	const listOk = el('p', { class: 'form-ok', 'aria-live': 'polite' });
+	const wrap = el('div', { class: 'table-wrap' });
+
+	const f = makeForm({
+		id: 'user-form',
+		submit: 'Add user',
+		fields: [
+			{ name: 'user', label: 'Name', hint: 'Lower-case letters, digits, _ and -; up to 31 characters', autocomplete: 'off' },
+			{ name: 'role', label: 'Role', options: [
+				{ value: 'viewer', label: 'Viewer' },
+				{ value: 'operator', label: 'Operator' },
+				{ value: 'admin', label: 'Admin' },
+			], value: 'viewer', hint: 'Viewers see the dashboard and update state; operators also install updates; admins also manage users, the audit log, rollback and reboot.' },
+			{ name: 'password', label: 'Password', type: 'password', hint: 'At least 12 characters, not containing the name', autocomplete: 'new-password' },
+		],
+		errorField: fieldMapper([[/password/, 'password'], [/role/, 'role'], [/user|name/, 'user']]),
+		async onSubmit(v, form) {
+			const name = v.user.trim();
+			if (!name) return form.error('Enter a name.', 'user');
+			await api('POST', '/api/users', { user: name, password: v.password, role: v.role });
+			form.input('user').value = '';
+			form.input('password').value = '';
+			form.ok('User ' + name + ' added.');
+			await load();
+		},
+	});
+
+	main.appendChild(el('div', { class: 'grid' },
+		card('Accounts', null, listErr, listOk, wrap),
+		card('Add a user', null, f.form)));
+
+	async function del(name) {
+		listErr.textContent = '';
+		listOk.textContent = '';
+		if (!(await confirmDialog('Delete user ' + name + '?', 'Their sessions end at once.', 'Delete'))) return;
+		try {
+			await api('DELETE', '/api/users/' + encodeURIComponent(name));
+			listOk.textContent = 'User ' + name + ' deleted.';
+		} catch (e) {
+			listErr.textContent = errText(e);
+		}
+		load();
+	}
+
+	async function load() {
+		try {
+			const d = await api('GET', '/api/users');
+			if (!page.alive) return;
+			const users = Array.isArray(d) ? d : (Array.isArray(d.users) ? d.users : []);
+			const table = el('table', { id: 'users-table' },
+				el('caption', { text: users.length + ' users' }),
+				el('thead', {}, el('tr', {},
+					el('th', { scope: 'col', text: 'Name' }),
+					el('th', { scope: 'col', text: 'Role' }),
+					el('th', { scope: 'col', text: 'Two-factor' }),
+					el('th', { scope: 'col', text: 'Actions' }))));
+			const tb = el('tbody');
+			for (const u of users) {
+				const name = String(pick(u, 'user', 'name') || '');
+				const self = S.session && name === S.session.user;
+				tb.appendChild(el('tr', {},
+					el('td', { text: name + (self ? ' (you)' : '') }),
+					el('td', { text: roleName(u.role) }),
+					el('td', { text: u.totp ? 'on' : 'off' }),
+					el('td', {}, self ? el('span', { class: 'muted', text: '\u2014' }) : el('button', {
+						type: 'button', class: 'secondary', text: 'Delete',
+						'aria-label': 'Delete user ' + name, onclick: () => del(name),
+					}))));
+			}
+			table.appendChild(tb);
+			wrap.replaceChildren(table);
+		} catch (e) {
+			if (page.alive) listErr.textContent = 'Users unavailable: ' + errText(e);
+		}
+	}
+	load();
+}
+
+/* ------------------------------------------------------------------ */
+/* Account                                                             */
+
+function groupSecret(s) {
+	return String(s).replace(/\s+/g, '').replace(/(.{4})/g, '$1 ').trim();
+}
+
+function renderAccount(main, page) {
+	main.appendChild(el('h1', { text: 'Account' }));
+	main.appendChild(el('p', {}, 'Logged in as ', el('strong', { text: S.session.user }), ', role ' + roleName(S.session.role) + '.'));
+
+	const pw = makeForm({
+		id: 'password-form',
+		submit: 'Change password',
+		fields: [
+			{ name: 'old', label: 'Current password', type: 'password', autocomplete: 'current-password' },
+			{ name: 'new', label: 'New password', type: 'password', hint: 'At least 12 characters, not containing your name', autocomplete: 'new-password' },
+			{ name: 'new2', label: 'New password again', type: 'password', autocomplete: 'new-password' },
+		],
+		errorField: fieldMapper([[/current|old|wrong/, 'old'], [/password/, 'new']]),
+		async onSubmit(v, form) {
+			if (!v.old) return form.error('Enter your current password.', 'old');
+			if (v.new !== v.new2) return form.error('The two new passwords differ.', 'new2');
+			await api('POST', '/api/password', { old: v.old, new: v.new });
+			for (const n of ['old', 'new', 'new2']) form.input(n).value = '';
+			form.ok('Password changed. Your other sessions were ended.');
+		},
+	});
+
+	const totpBox = el('div', { id: 'totp-box' });
+	main.appendChild(el('div', { class: 'grid' },
+		card('Password', null, pw.form),
+		card('Two-factor authentication', null, totpBox)));
+
+	async function refreshSession() {
+		try {
+			const s = await api('GET', '/api/session');
+			S.session = s;
+		} catch (e) {
+			/* api() handled an expired session */
+		}
+	}
+
+	function showTotp() {
+		if (!page.alive) return;
+		totpBox.replaceChildren();
+		if (S.session.totp) {
+			totpBox.appendChild(el('p', { text: 'Two-factor authentication is on: logging in asks for a code from your authenticator app.' }));
+			const off = makeForm({
+				id: 'totp-disable-form',
+				submit: 'Turn off two-factor',
+				submitClass: 'danger',
+				fields: [{ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password' }],
+				errorField: () => 'password',
+				async onSubmit(v) {
+					await api('POST', '/api/totp/disable', { password: v.password });
+					await refreshSession();
+					announce('Two-factor authentication turned off.');
+					showTotp();
+				},
+			});
+			totpBox.appendChild(off.form);
+			return;
+		}
+		totpBox.appendChild(el('p', { text: 'Two-factor authentication is off. Turn it on to require a code from an authenticator app (TOTP) at every login.' }));
+		const beginErr = el('p', { class: 'form-error', 'aria-live': 'polite' });
+		const begin = el('button', {
+			type: 'button', id: 'totp-begin', text: 'Set up two-factor',
+			onclick: async () => {
+				beginErr.textContent = '';
+				begin.disabled = true;
+				try {
+					const r = await api('POST', '/api/totp/begin', {});
+					showEnrol(r);
+				} catch (e) {
+					beginErr.textContent = errText(e);
+					begin.disabled = false;
+				}
+			},
+		});
+		totpBox.appendChild(el('div', { class: 'actions' }, begin));
+		totpBox.appendChild(beginErr);
+	}
+
+	function showEnrol(r) {
+		if (!page.alive) return;
+		totpBox.replaceChildren(
+			el('p', { text: 'Add this key to your authenticator app (as a time-based key, 6 digits, 30 s), then enter the code it shows.' }),
+			el('h3', { text: 'Secret key' }),
+			el('p', { class: 'secret', id: 'totp-secret', text: groupSecret(r.secret || '') }),
+			el('h3', { text: 'Key URI' }),
+			el('p', {}, el('code', { id: 'totp-uri', text: r.uri || '' })));
+		const conf = makeForm({
+			id: 'totp-confirm-form',
+			submit: 'Turn on two-factor',
+			fields: [{ name: 'code', label: 'Code from the app', autocomplete: 'one-time-code', attrs: { inputmode: 'numeric', maxlength: '6' } }],
+			errorField: () => 'code',
+			async onSubmit(v, form) {
+				const code = v.code.replace(/\s+/g, '');
+				if (!/^[0-9]{6}$/.test(code)) return form.error('The code has six digits.', 'code');
+				await api('POST', '/api/totp/confirm', { code });
+				await refreshSession();
+				announce('Two-factor authentication is on.');
+				showTotp();
+			},
+			extraButtons: el('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => showTotp() }),
+		});
+		totpBox.appendChild(conf.form);
+		conf.input('code').focus();
+	}
+
+	showTotp();
+}
+
+/* ------------------------------------------------------------------ */
+/* Start                                                               */
+
+async function start() {
+	byId('logout').addEventListener('click', logout);
+	/* the skip link must not change the hash: that is the router's */
+	document.querySelector('.skip').addEventListener('click', (ev) => {
+		ev.preventDefault();
+		byId('main').focus();
+	});
+	window.addEventListener('hashchange', render);
+	const main = byId('main');
+	for (;;) {
+		try {
+			await loadSession();
+			break;
+		} catch (e) {
+			main.replaceChildren(
+				el('h1', { text: 'Timegate console' }),
+				el('p', { class: 'form-error', role: 'alert', text: 'Cannot load the session: ' + errText(e) }),
+				el('p', { text: 'Retrying in 5 s\u2026' }));
+			await new Promise((res) => setTimeout(res, 5000));
+		}
+	}
+	render();
+}
+
+start();
+
+})();
