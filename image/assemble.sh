@@ -519,6 +519,9 @@ image_run() {
 	          or:   $q -c $DEV_PKI/ca.pem -n localhost \\
 	                    -p ${TG_FWD_NTSKE:-4460} -P ${TG_FWD_NTP:-11123} 127.0.0.1
 	  Console https://127.0.0.1:${TG_FWD_CONSOLE:-8443}/  (guest port 443, management interface)$console_note
+	          self-signed certificate; on first boot the console below shows
+	          "consoled[main] warn: no administrator yet: setup code XXXXX-XXXXX":
+	          the page asks for it to create the first administrator
 	Quit QEMU with Ctrl-A then X.  Disk: $run/disk.img
 
 	EOF
