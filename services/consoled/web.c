@@ -37,7 +37,8 @@
  *
  * Bounded: WEB_PER_SOURCE connections per client address, WEB_HEAD_NS for
  * the handshake and each request (head and JSON body), WEB_IDLE_NS
- * between keep-alive requests, WEB_STALL_NS without progress for an
+ * between keep-alive requests and from the handshake to the first request
+ * (browsers open connections ahead of need), WEB_STALL_NS without progress for an
  * upload's body or a blocked response, WEB_LINGER_NS of reading after a
  * closing answer (so that a refusal is not destroyed by a reset).  When
  * the pool is full new connections are closed at once; when descriptors
@@ -156,6 +157,7 @@ struct web_conn {
 	int lingering; /* write side shut: reading until EOF or deadline */
 	size_t lingered;
 	/* deadlines (monotonic ns) */
+	int hs_done;   /* the TLS handshake completed (then it waits as keep-alive) */
 	int idle;
 	uint64_t t_start, t_idle, t_progress, t_write, t_linger;
 	struct cd_msg_req rq;
@@ -636,6 +638,17 @@ static int take_input(struct web_role *r, struct web_conn *c)
 			conn_drop(r, c); /* close_notify: the client is done */
 			return 0;
 		}
+		if (st == TG_TLS_ESTABLISHED && !c->hs_done) {
+			/* a browser opens connections ahead of need (preconnect): until its
+			 * first request it waits as a keep-alive one does (WEB_IDLE_NS), not
+			 * under the head deadline, which would close it under the browser's
+			 * next request (net::ERR_CONNECTION_RESET) */
+			c->hs_done = 1;
+			if (c->in_len == 0 && c->rstate == R_IDLE) {
+				c->idle = 1;
+				c->t_idle = now_ns(r);
+			}
+		}
 		if (took == 0)
 			break; /* the engine holds a record until the request buffer has room */
 		moved = 1;
@@ -1036,7 +1049,7 @@ static int accept_one(struct web_role *r, int lfd)
 	c->ext = NULL;
 	c->ext_len = 0;
 	c->want_out = c->closing = c->lingering = 0;
-	c->idle = 0;
+	c->idle = c->hs_done = 0;
 	c->t_start = c->t_progress = now_ns(r);
 	tg_tls_init(&c->tls, &r->tls_cfg, tg_rng_prng(&r->rng));
 	if (tg_loop_add_fd(&r->loop, fd, POLLIN, conn_cb, c) < 0) {
