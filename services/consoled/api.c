@@ -49,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bearssl_hash.h>
@@ -1247,49 +1246,6 @@ out:
 
 /* ---- routes: audit log ---- */
 
-/*
- * The whole file at path into one static buffer of AUDIT_READ_MAX bytes
- * (main's seccomp allows no mmap or brk: nothing is allocated at run
- * time): 0 (*buf set, *len possibly 0), 1 absent, -1 (errno; EFBIG when
- * larger: export it and let it rotate).
- */
-static int read_all(const char *path, size_t max, char **buf, size_t *len)
-{
-	static char file_buf[AUDIT_READ_MAX + 1];
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
-
-	*buf = file_buf;
-	*len = 0;
-	if (max > AUDIT_READ_MAX)
-		max = AUDIT_READ_MAX;
-	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if ((uint64_t)st.st_size > max) {
-		errno = EFBIG;
-		goto fail;
-	}
-	/* one byte more than the size: a file that grew meanwhile is seen as such */
-	n = tg_read_full(fd, file_buf, (size_t)st.st_size + 1);
-	if (n < 0)
-		goto fail;
-	if ((size_t)n > (size_t)st.st_size) {
-		errno = EAGAIN;
-		goto fail;
-	}
-	*len = (size_t)n;
-	close(fd);
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
-
 /* field k (0-based) of a space-separated line, into out */
 static void line_field(const char *l, size_t n, int k, char *out, size_t cap)
 {
@@ -1373,12 +1329,14 @@ static int audit_answer(struct ctx *c, const char *buf, size_t len, int vrc, uin
 
 static void h_audit(struct ctx *c)
 {
-	char path[PATH_BUF], q[16], verr[200] = "", *buf = NULL, *end;
+	/* main's seccomp allows no mmap or brk: the file is read into a static buffer */
+	static char buf[AUDIT_READ_MAX];
+	char path[PATH_BUF], q[16], verr[200] = "", *end;
 	uint8_t head[32] = {0};
 	uint64_t verified = 0, bad = 0;
 	size_t len = 0;
 	long limit = AUDIT_LIMIT_DEFAULT;
-	int k, rc, vrc = 0;
+	int k, vrc = 0;
 
 	k = query_get(c->rq->query, "limit", q, sizeof(q));
 	if (k != 0) {
@@ -1393,16 +1351,19 @@ static void h_audit(struct ctx *c)
 		cd_out_error(c->o, 500, "data-dir is too long");
 		return;
 	}
-	rc = read_all(path, AUDIT_READ_MAX, &buf, &len);
-	if (rc < 0) {
-		tg_err("api: cannot read %s: %s", path, strerror(errno));
-		fail(c, 500, "cannot read the audit log: %s", strerror(errno));
-		return;
+	/* absent: an empty trail; as large as the buffer: EFBIG (export it, it rotates) */
+	if (tg_read_small_file(path, buf, sizeof(buf), &len) < 0) {
+		if (errno != ENOENT) {
+			tg_err("api: cannot read %s: %s", path, strerror(errno));
+			fail(c, 500, "cannot read the audit log: %s", strerror(errno));
+			return;
+		}
+		len = 0;
 	}
 	if (len)
 		vrc = tg_audit_verify(buf, len, &verified, head, &bad, verr, sizeof(verr));
 	/* a long detail per record may not fit: fewer records rather than none */
-	while (audit_answer(c, buf ? buf : "", len, vrc, verified, head, bad, verr, limit) < 0) {
+	while (audit_answer(c, buf, len, vrc, verified, head, bad, verr, limit) < 0) {
 		if (limit == 1) {
 			cd_out_error(c->o, 500, "the audit answer does not fit");
 			break;
