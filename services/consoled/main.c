@@ -761,16 +761,7 @@ int main(int argc, char **argv)
 		tg_info("%s: configuration ok; %d users", conf_path, m.users.n);
 		return TG_EXIT_OK;
 	}
-	if (getenv("TG_NOTIFY_FD")) {
-		char *end;
-		long v = strtol(getenv("TG_NOTIFY_FD"), &end, 10);
-
-		if (*end || v < 0 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "TG_NOTIFY_FD: expected an open descriptor");
-		notify_fd = (int)v;
-		fcntl(notify_fd, F_SETFD, FD_CLOEXEC);
-		unsetenv("TG_NOTIFY_FD");
-	}
+	notify_fd = tg_notify_fd_from_env();
 
 	if (tg_listen_fds(want, 1, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_USAGE, "%s", err);

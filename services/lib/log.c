@@ -10,6 +10,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -214,6 +215,24 @@ void tg_role_died(const char *name, pid_t pid)
 	else
 		tg_err("%s role lost: waitpid: %s", name, strerror(errno));
 	exit(TG_EXIT_SYS);
+}
+
+int tg_notify_fd_from_env(void)
+{
+	const char *s = getenv("TG_NOTIFY_FD");
+	char *end;
+	long v;
+
+	if (!s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
+		tg_fatalx(TG_EXIT_USAGE, "TG_NOTIFY_FD='%.32s': expected an open descriptor (0..1023)",
+			  s);
+	fcntl((int)v, F_SETFD, FD_CLOEXEC);
+	unsetenv("TG_NOTIFY_FD");
+	return (int)v;
 }
 
 void tg_notify_ready(int *fd)

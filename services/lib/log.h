@@ -76,6 +76,13 @@ void tg_role_died(const char *name, pid_t pid) __attribute__((noreturn));
  * closed and set to -1 (nothing happens when *fd is -1).
  */
 void tg_notify_ready(int *fd);
+/*
+ * The readiness descriptor tg-supervise passes in TG_NOTIFY_FD: -1 when
+ * the variable is unset; else the descriptor (decimal, 0..1023, open),
+ * made close-on-exec, and the variable removed.  Anything else is a usage
+ * error (exit TG_EXIT_USAGE, the value named).
+ */
+int tg_notify_fd_from_env(void);
 
 /* Log at error level with ": <strerror(errno)>" appended, then exit(111). */
 void tg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -259,22 +259,6 @@ static void conf_defaults(struct ntsd_conf *c)
 
 /* ------------------------------------------------------------------ sockets */
 
-/* A descriptor number from the environment: decimal, in range, open. */
-static int env_fd(const char *name, const char *s, int min)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > 1023)
-		tg_fatalx(TG_EXIT_USAGE, "%s='%.32s': expected a descriptor number >= %d", name, s,
-		          min);
-	if (fcntl((int)v, F_GETFD) < 0)
-		tg_fatalx(TG_EXIT_USAGE, "%s=%ld: descriptor not open", name, v);
-	return (int)v;
-}
-
 /*
  * Supervisor sockets (lib/listenfd.h): the NTP ones ("ntp", "ntp6", ...)
  * into ntp[], the NTS-KE ones ("ntske", "ntske6", ...) into ke[], at
@@ -815,13 +799,8 @@ int main(int argc, char **argv)
 		return TG_EXIT_OK;
 	}
 
-	m.notify_fd = -1;
+	m.notify_fd = tg_notify_fd_from_env();
 	m.last_ok = -1;
-	if (getenv("TG_NOTIFY_FD")) {
-		m.notify_fd = env_fd("TG_NOTIFY_FD", getenv("TG_NOTIFY_FD"), 0);
-		fcntl(m.notify_fd, F_SETFD, FD_CLOEXEC);
-		unsetenv("TG_NOTIFY_FD");
-	}
 
 	listen_fds(udp_fds, &n_udp, tcp_fds, &n_tcp);
 	if (n_udp == 0) {

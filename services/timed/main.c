@@ -866,16 +866,7 @@ int main(int argc, char **argv)
 		engine_kernel_synced(&m.eng, maxerr);
 	}
 	tg_loop_init(&m.loop);
-	if (getenv("TG_NOTIFY_FD")) {
-		char *end;
-		long v = strtol(getenv("TG_NOTIFY_FD"), &end, 10);
-
-		if (*end || v < 0 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "TG_NOTIFY_FD: expected an open descriptor");
-		m.notify_fd = (int)v;
-		fcntl(m.notify_fd, F_SETFD, FD_CLOEXEC);
-		unsetenv("TG_NOTIFY_FD");
-	}
+	m.notify_fd = tg_notify_fd_from_env();
 
 	/* the devices, before the sandbox closes the door */
 	if (m.c.device[0]) {

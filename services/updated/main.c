@@ -1270,16 +1270,7 @@ int main(int argc, char **argv)
 	}
 	m.start_mono = now_mono();
 	upd_health_load(&m.health, &m.c);
-	if (getenv("TG_NOTIFY_FD")) {
-		char *end;
-		long fdv = strtol(getenv("TG_NOTIFY_FD"), &end, 10);
-
-		if (*end || fdv < 0 || fdv > 1023 || fcntl((int)fdv, F_GETFD) < 0)
-			tg_fatalx(TG_EXIT_USAGE, "TG_NOTIFY_FD: expected an open descriptor");
-		m.notify_fd = (int)fdv;
-		fcntl(m.notify_fd, F_SETFD, FD_CLOEXEC);
-		unsetenv("TG_NOTIFY_FD");
-	}
+	m.notify_fd = tg_notify_fd_from_env();
 
 	/* the helper: forked first, so it holds nothing of main's */
 	if (tg_ipc_pair(sv) < 0)
