@@ -62,7 +62,7 @@ words() {
 document() {
 	local name=$1 svc=$TOP/services/$1/service.conf img=$TOP/services/$1/image.conf
 	local k rest prog user="" caps="" ready=started restart=always workdir=/ nofile="" nproc=""
-	local listen=() env=() fs=() fd=3 line
+	local listen=() env=() fs=() groups=() fd=3 line
 	local -A dirs=()
 
 	while read -r k rest; do
@@ -70,6 +70,7 @@ document() {
 		command) prog=${rest%% *} ;;
 		user) user=$rest ;;
 		caps) caps=$rest ;;
+		group) groups+=("$rest") ;;
 		listen) listen+=("$rest") ;;
 		ready) ready=$rest ;;
 		restart) restart=$rest ;;
@@ -92,8 +93,16 @@ document() {
 	gid=$uid
 	# "primary USER GROUP": the group's gid, from the image.conf that declares it
 	[ -n "$pgroup" ] && gid=$(cat "$TOP"/services/*/image.conf | awk -v g="$pgroup" '$1 == "group" && $2 == g { print $3 }')
-	local gdesc="its own group the only one"
-	[ -n "$pgroup" ] && gdesc="primary group $pgroup, the only one"
+	local gdesc="its own group" g sup=""
+	[ -n "$pgroup" ] && gdesc="primary group $pgroup"
+	for g in "${groups[@]}"; do
+		sup="$sup${sup:+, }$g (gid $(cat "$TOP"/services/*/image.conf | awk -v g="$g" '$1 == "group" && $2 == g { print $3 }'))"
+	done
+	if [ -n "$sup" ]; then
+		gdesc="$gdesc; supplementary groups $sup, no others"
+	else
+		gdesc="$gdesc, the only one"
+	fi
 
 	local exe=$BIN/$(basename "$prog") sdump
 	[ -x "$exe" ] || die "$exe: not built (build services in host mode: see build.sh, services_make host host)"

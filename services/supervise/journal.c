@@ -154,6 +154,12 @@ static void output_line(void *arg, const char *line, size_t len, int truncated)
 {
 	struct sv_output *o = arg;
 
+	if (o->keep_last && len > 0) {
+		size_t n = len < SV_CTL_OUTPUT_MAX ? len : SV_CTL_OUTPUT_MAX;
+
+		memcpy(o->last, line, n);
+		o->last[n] = '\0';
+	}
 	sv_journal_line(o->sv, line, len, truncated);
 }
 

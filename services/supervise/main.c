@@ -11,8 +11,9 @@
  *
  * The supervisor keeps all its privileges: it binds sockets and switches
  * users for its children.  It is small, refuses service files that group
- * or others may write, and talks to clients in one direction (dumps out,
- * nothing read in).
+ * or others may write, and reads from clients only control.sock's one
+ * short request line (restart a service, or run an action MAIN_CONF
+ * names), checked by a pure parser (ctlproto.c).
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT; 100 usage; 111 system failure
  * at startup or in the event loop.
@@ -176,9 +177,10 @@ int main(int argc, char **argv)
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
 	sv.onready_out.fd = -1;
+	sv.action_out.fd = -1;
 	sv.selflog_rd = sv.selflog_wr = -1;
 	sv.console_fd = -1;
-	sv.log_listen = sv.status_listen = -1;
+	sv.log_listen = sv.status_listen = sv.control_listen = -1;
 
 	load_main_conf(conf_msg, sizeof(conf_msg));
 
@@ -205,7 +207,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	sv.sock_gid = getegid();
+	sv.sock_gid = sv.ctl_gid = getegid();
 	if (sv.mc.log_group[0]) {
 		struct group *gr = getgrnam(sv.mc.log_group);
 
@@ -214,6 +216,15 @@ int main(int argc, char **argv)
 		else
 			tg_err("%s: log-group '%s' does not exist; sockets readable by root only",
 			       sv.main_conf_path, sv.mc.log_group);
+	}
+	if (sv.mc.control_group[0]) {
+		struct group *gr = getgrnam(sv.mc.control_group);
+
+		if (gr)
+			sv.ctl_gid = gr->gr_gid;
+		else
+			tg_err("%s: control-group '%s' does not exist; control.sock for root only",
+			       sv.main_conf_path, sv.mc.control_group);
 	}
 	sv_ctl_open(&sv);
 	sv_watchdog_open(&sv);
@@ -236,6 +247,8 @@ int main(int argc, char **argv)
 	}
 	sv_output_drain(&sv.onready_out);
 	sv_output_close(&sv.onready_out);
+	sv_output_drain(&sv.action_out);
+	sv_output_close(&sv.action_out);
 	tg_info("exiting");
 	sv_journal_flush_self(&sv);
 	return TG_EXIT_OK;

@@ -73,6 +73,9 @@ size_t sv_exit_message(char *buf, size_t len, const char *name, int wstatus, enu
 	case SV_AFTER_NO_RESTART:
 		snprintf(tail, sizeof(tail), "; not restarting (restart never)");
 		break;
+	case SV_AFTER_REQUESTED:
+		snprintf(tail, sizeof(tail), "; restarting now (requested)");
+		break;
 	default:
 		tail[0] = '\0';
 		break;

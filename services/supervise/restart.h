@@ -27,6 +27,7 @@ enum sv_after {
 	SV_AFTER_RESTART,    /* "; restarting in N s" */
 	SV_AFTER_NO_RESTART, /* "; not restarting (restart never)" */
 	SV_AFTER_STOPPING,   /* nothing added: the supervisor is stopping */
+	SV_AFTER_REQUESTED,  /* "; restarting now (requested)": control.sock's restart */
 };
 
 /*

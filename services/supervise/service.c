@@ -12,7 +12,11 @@
  *   exit    reaped on SIGCHLD, what is left of its process group killed;
  *           restart always -> waiting, then start again after the
  *           back-off (restart.c); restart never -> stopped;
- *   stop    SIGTERM to the process group, SIGKILL after SV_STOP_GRACE_NS.
+ *   stop    SIGTERM to the process group, SIGKILL after SV_STOP_GRACE_NS;
+ *   restart (control.sock) the same stop, then a start as soon as it has
+ *           exited: no back-off, and the back-off state untouched (an
+ *           operator's restart is not a crash); status.sock's restarts
+ *           counter counts it like any other start.
  *
  * "all services ready" is logged once, when every service with restart
  * always has been ready at least once; a service whose file is broken
@@ -23,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +178,17 @@ static int load_one(struct sv *sv, struct sv_service *s, const char *name, char 
 		snprintf(err, errlen, "%s: user '%s' has uid 0; that needs 'allow-root yes'", path,
 		         s->conf.user);
 		return -1;
+	}
+	/* group lines: looked up once, here, like the user; the ids go to every run */
+	for (i = 0; i < s->conf.ngroups; i++) {
+		struct group *gr = getgrnam(s->conf.groups[i]);
+
+		if (!gr) {
+			snprintf(err, errlen, "%s: group '%s' does not exist", path,
+			         s->conf.groups[i]);
+			return -1;
+		}
+		s->gids[i] = gr->gr_gid;
 	}
 	if (check_fs(path, &s->conf, err, errlen) < 0)
 		return -1;
@@ -450,6 +466,8 @@ static void service_start(struct sv_service *s)
 	sp.pass_fds = pass;
 	sp.npass = npass;
 	sp.user = s->conf.user;
+	sp.groups = s->gids;
+	sp.ngroups = s->conf.ngroups;
 	sp.caps = s->conf.caps;
 	sp.nofile = s->conf.nofile;
 	sp.nproc = s->conf.nproc;
@@ -520,6 +538,10 @@ static void service_exited(struct sv_service *s, int wstatus)
 		tg_loop_cancel_timer(&sv->loop, s->timer);
 		s->timer = 0;
 	}
+	if (s->kill_timer) {
+		tg_loop_cancel_timer(&sv->loop, s->kill_timer);
+		s->kill_timer = 0;
+	}
 	s->pid = 0;
 	s->ready_now = 0;
 	/* its last words first; keep the pipe until EOF (a leftover process may still write) */
@@ -530,6 +552,9 @@ static void service_exited(struct sv_service *s, int wstatus)
 		after = SV_AFTER_STOPPING;
 		s->state = SV_ST_STOPPED;
 		level = TG_LOG_INFO;
+	} else if (s->restart_requested) {
+		after = SV_AFTER_REQUESTED;
+		level = TG_LOG_INFO;
 	} else if (s->conf.restart == SV_RESTART_NEVER) {
 		after = SV_AFTER_NO_RESTART;
 		s->state = SV_ST_STOPPED;
@@ -537,6 +562,7 @@ static void service_exited(struct sv_service *s, int wstatus)
 		after = SV_AFTER_RESTART;
 		delay = sv_backoff_next(&s->backoff, run);
 	}
+	s->restart_requested = 0;
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && after != SV_AFTER_RESTART)
 		level = TG_LOG_INFO;
 	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGSYS)
@@ -545,6 +571,8 @@ static void service_exited(struct sv_service *s, int wstatus)
 	tg_log(level, "%s", msg);
 	if (after == SV_AFTER_RESTART)
 		schedule_restart(s, delay);
+	else if (after == SV_AFTER_REQUESTED)
+		service_start(s);
 }
 
 void sv_services_start(struct sv *sv)
@@ -563,7 +591,7 @@ static int anything_running(struct sv *sv)
 {
 	int i;
 
-	if (sv->onready_pid > 0)
+	if (sv->onready_pid > 0 || sv->action_pid > 0)
 		return 1;
 	for (i = 0; i < sv->nsvc; i++)
 		if (sv->svc[i].pid > 0)
@@ -607,16 +635,19 @@ void sv_services_reap(struct sv *sv)
 		/*
 		 * A service is its main process: what it left behind in its
 		 * process group (which may hold its sockets) goes with it, before
-		 * the next run starts.  Safe while the leader is an unreaped zombie:
-		 * the group id cannot have been reused.
+		 * the next run starts; so for an action, whose answer says it is
+		 * over.  Safe while the leader is an unreaped zombie: the group id
+		 * cannot have been reused.
 		 */
-		if (s)
+		if (s || (sv->action_pid > 0 && si.si_pid == sv->action_pid))
 			kill(-si.si_pid, SIGKILL);
 		pid = waitpid(si.si_pid, &wstatus, WNOHANG);
 		if (pid <= 0)
 			break;
 		if (s) {
 			service_exited(s, wstatus);
+		} else if (sv->action_pid > 0 && pid == sv->action_pid) {
+			sv_action_reaped(sv, wstatus);
 		} else if (pid == sv->onready_pid) {
 			char msg[256];
 
@@ -668,6 +699,8 @@ void sv_services_kill_all(struct sv *sv)
 	}
 	if (sv->onready_pid > 0)
 		signal_group(sv->onready_pid, SIGKILL);
+	if (sv->action_pid > 0)
+		signal_group(sv->action_pid, SIGKILL);
 	sv->killed = 1;
 }
 
@@ -698,6 +731,11 @@ void sv_services_stop(struct sv *sv, int signo)
 			tg_loop_cancel_timer(&sv->loop, s->timer);
 			s->timer = 0;
 		}
+		/* a restart under way: the stop sequence's own SIGKILL timer takes over */
+		if (s->kill_timer) {
+			tg_loop_cancel_timer(&sv->loop, s->kill_timer);
+			s->kill_timer = 0;
+		}
 		if (s->pid > 0) {
 			signal_group(s->pid, SIGTERM);
 			signal_group(s->pid, SIGCONT);
@@ -709,6 +747,10 @@ void sv_services_stop(struct sv *sv, int signo)
 		signal_group(sv->onready_pid, SIGTERM);
 		signal_group(sv->onready_pid, SIGCONT);
 	}
+	if (sv->action_pid > 0) {
+		signal_group(sv->action_pid, SIGTERM);
+		signal_group(sv->action_pid, SIGCONT);
+	}
 	if (!anything_running(sv)) {
 		stop_done(sv);
 		return;
@@ -716,6 +758,61 @@ void sv_services_stop(struct sv *sv, int signo)
 	sv->stop_timer = tg_loop_add_timer(&sv->loop, SV_STOP_GRACE_NS, kill_cb, sv);
 	if (!sv->stop_timer)
 		kill_cb(&sv->loop, sv);
+}
+
+/* ---------------------------------------------------------------- restart on request */
+
+static void restart_kill_cb(struct tg_loop *l, void *arg)
+{
+	struct sv_service *s = arg;
+
+	(void)l;
+	s->kill_timer = 0;
+	if (s->pid <= 0)
+		return;
+	tg_warn("service %s (pid %d) did not stop within %llu s of SIGTERM; sending SIGKILL",
+	        s->conf.name, (int)s->pid, (unsigned long long)(SV_STOP_GRACE_NS / NS_PER_S));
+	signal_group(s->pid, SIGKILL);
+}
+
+int sv_service_restart(struct sv *sv, const char *name, char *ans, size_t anslen)
+{
+	struct sv_service *s = NULL;
+	int i;
+
+	for (i = 0; i < sv->nsvc; i++)
+		if (strcmp(sv->svc[i].conf.name, name) == 0)
+			s = &sv->svc[i];
+	if (!s) {
+		snprintf(ans, anslen, "error no service %s\n", name);
+		return -1;
+	}
+	if (sv->stopping) {
+		snprintf(ans, anslen, "error the supervisor is stopping\n");
+		return -1;
+	}
+	if (!s->conf_ok) {
+		snprintf(ans, anslen, "error %s has a broken service file (see the log)\n", name);
+		return -1;
+	}
+	if (s->pid > 0) {
+		if (s->restart_requested)
+			return 0; /* already on its way down: one restart covers both requests */
+		s->restart_requested = 1;
+		signal_group(s->pid, SIGTERM);
+		signal_group(s->pid, SIGCONT);
+		s->kill_timer = tg_loop_add_timer(&sv->loop, SV_STOP_GRACE_NS, restart_kill_cb, s);
+		if (!s->kill_timer)
+			signal_group(s->pid, SIGKILL); /* no timer to wait with */
+		return 0;
+	}
+	/* waiting out a back-off, or stopped (restart never): start now */
+	if (s->timer) {
+		tg_loop_cancel_timer(&sv->loop, s->timer);
+		s->timer = 0;
+	}
+	service_start(s);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- status */

@@ -12,9 +12,10 @@
  *   5. resource limits;
  *   6. the bounding set cut to the listed capabilities (still as root:
  *      dropping needs CAP_SETPCAP in the effective set, which the kernel
- *      clears when the uid changes), then the service's user and group,
- *      then only its listed capabilities, raised as ambient so they
- *      survive execve (tg_sandbox_set_user, tg_sandbox_limit_caps);
+ *      clears when the uid changes), then the service's user, its group
+ *      and its supplementary groups (its own group plus its group lines:
+ *      set_ids below), then only its listed capabilities, raised as
+ *      ambient so they survive execve (tg_sandbox_limit_caps);
  *   7. PR_SET_NO_NEW_PRIVS: no setuid/file-capability gain from here on;
  *   8. Landlock (tg_landlock_restrict): from here on the service may open
  *      only its own program (execute, read) and the paths of its read,
@@ -38,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +115,82 @@ static int drop_bounding(uint64_t keep)
 	return 0;
 }
 
+/*
+ * The user's uid and gid, and as supplementary groups its gid plus the
+ * service's group lines.  lib/sandbox.c's tg_sandbox_set_user does the
+ * same with the gid alone (setgroups must come before the uid change,
+ * which takes CAP_SETGID away, so the list cannot be extended after it);
+ * the checks are its checks: every id verified after the change.
+ */
+static int set_ids(const struct sv_spawn *sp, char *err, size_t errlen)
+{
+	gid_t list[SV_GROUPS_MAX + 1], got[SV_GROUPS_MAX + 2];
+	unsigned uid, gid;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int i, n = 0, ng;
+
+	if (tg_sandbox_lookup_user(sp->user, &uid, &gid) < 0) {
+		snprintf(err, errlen, "unknown user '%s' (not in /etc/passwd)", sp->user);
+		return -1;
+	}
+	if (sp->ngroups < 0 || sp->ngroups > SV_GROUPS_MAX) {
+		snprintf(err, errlen, "%d supplementary groups (at most %d)", sp->ngroups,
+		         SV_GROUPS_MAX);
+		return -1;
+	}
+	list[n++] = (gid_t)gid;
+	for (i = 0; i < sp->ngroups; i++)
+		list[n++] = sp->groups[i];
+	/* keep the permitted set across the uid change when caps stay (limit caps trims it) */
+	if (sp->caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS, 1): %s", strerror(errno));
+		return -1;
+	}
+	if (setgroups((size_t)n, list) < 0) {
+		snprintf(err, errlen, "setgroups(%d groups): %s", n, strerror(errno));
+		return -1;
+	}
+	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0) {
+		snprintf(err, errlen, "setresgid(%u): %s", gid, strerror(errno));
+		return -1;
+	}
+	if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
+		snprintf(err, errlen, "setresuid(%u): %s", uid, strerror(errno));
+		return -1;
+	}
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid) {
+		snprintf(err, errlen, "setresgid(%u): group ids did not change", gid);
+		return -1;
+	}
+	if (getresuid(&ru, &eu, &su) < 0 || ru != uid || eu != uid || su != uid) {
+		snprintf(err, errlen, "setresuid(%u): user ids did not change", uid);
+		return -1;
+	}
+	/* the kernel sorts the list and keeps duplicates: compare as sets */
+	ng = getgroups((int)(sizeof(got) / sizeof(got[0])), got);
+	if (ng < 1 || ng > n) {
+		snprintf(err, errlen, "setgroups: %d groups set, %d expected", ng, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int k, found = 0;
+
+		for (k = 0; k < ng; k++)
+			found |= got[k] == list[i];
+		if (!found) {
+			snprintf(err, errlen, "setgroups: group %u missing afterwards",
+			         (unsigned)list[i]);
+			return -1;
+		}
+	}
+	if (sp->caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS, 0): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void set_limit(const struct sv_spawn *sp, int res, uint64_t v, const char *step)
 {
 	struct rlimit rl;
@@ -176,7 +254,7 @@ __attribute__((noreturn)) static void child(const struct sv_spawn *sp, pid_t par
 		/* 6. bounding set, user, group, then only the listed caps (ambient) */
 		if (drop_bounding(sp->caps) < 0)
 			step_errno(sp, "drop bounding set");
-		if (tg_sandbox_set_user(sp->user, sp->caps, err, sizeof(err)) < 0)
+		if (set_ids(sp, err, sizeof(err)) < 0)
 			step_failed(sp, "set user", err);
 		if (tg_sandbox_limit_caps(sp->caps, 1, err, sizeof(err)) < 0)
 			step_failed(sp, "limit caps", err);

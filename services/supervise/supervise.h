@@ -7,10 +7,12 @@
  *   spawn.c    fork and the child's lock-down sequence up to execve
  *   listen.c   the sockets bound for services, as root, before they start
  *   journal.c  records: timestamp, console, stderr, ring; output pipes
- *   ctl.c      RUN_DIR/log.sock and RUN_DIR/status.sock
+ *   ctl.c      RUN_DIR/log.sock, status.sock and control.sock
+ *   action.c   the actions control.sock runs
  * and the pure parts (unit tested, fuzzed): svcconf.c (parsers), svcenv.c
  * (argv/environment), restart.c (back-off, exit messages), logline.c
- * (line splitting, records), logring.c (the ring).
+ * (line splitting, records), logring.c (the ring), ctlproto.c
+ * (control.sock's requests and answers).
  */
 #ifndef SV_SUPERVISE_H
 #define SV_SUPERVISE_H
@@ -20,6 +22,7 @@
 
 #include "evloop.h"
 #include "landlock.h"
+#include "supervise/ctlproto.h"
 #include "supervise/logline.h"
 #include "supervise/logring.h"
 #include "supervise/restart.h"
@@ -27,10 +30,11 @@
 
 #define SV_MAX_SERVICES      32
 #define SV_MAX_CLIENTS       8
-#define SV_CLIENT_TIMEOUT_NS (3ull * 1000000000u) /* a log.sock reader gets this long */
+#define SV_CLIENT_TIMEOUT_NS (3ull * 1000000000u) /* a socket client gets this long */
 #define SV_STOP_GRACE_NS     (5ull * 1000000000u) /* SIGTERM .. SIGKILL */
 #define SV_READY_STARTED_NS  (1ull * 1000000000u) /* ready started: running this long */
 #define SV_STATUS_MAX        8192
+#define SV_ACTION_LIMIT_NS   (60ull * 1000000000u) /* an action running longer is killed */
 
 #define SV_DEFAULT_SERVICE_DIR "/etc/timegate/services"
 #define SV_DEFAULT_MAIN_CONF   "/etc/timegate/supervise.conf"
@@ -53,6 +57,9 @@ struct sv_output {
 	struct sv *sv;
 	int fd; /* -1: closed */
 	struct sv_linebuf lb;
+	/* an action's: its last non-empty line, for control.sock's answer */
+	int keep_last;
+	char last[SV_CTL_OUTPUT_MAX + 1];
 };
 
 struct sv_service {
@@ -60,7 +67,10 @@ struct sv_service {
 	struct sv_conf conf;
 	int conf_ok;
 	enum sv_state state;
-	pid_t pid; /* 0 unless running; also its process group */
+	pid_t pid;                 /* 0 unless running; also its process group */
+	gid_t gids[SV_GROUPS_MAX]; /* its group lines, looked up at load */
+	int restart_requested;     /* control.sock: start again as soon as it exits */
+	uint64_t kill_timer;       /* ... and SIGKILL if it has not by then */
 	uint64_t started_ns;
 	unsigned starts;
 	int ready_now;  /* this run is ready */
@@ -72,11 +82,18 @@ struct sv_service {
 	int listen_fds[SV_LISTEN_MAX];
 };
 
+enum sv_client_kind { SV_CLIENT_LOG, SV_CLIENT_STATUS, SV_CLIENT_CONTROL };
+
 struct sv_client {
 	struct sv *sv;
-	int fd; /* -1: slot free */
-	int is_log;
+	int fd;   /* -1: slot free */
+	int kind; /* enum sv_client_kind */
 	uint64_t timer;
+	/* control.sock: the request so far, the peer, waiting for an action */
+	size_t inlen;
+	char in[SV_CTL_LINE_MAX];
+	long uid;           /* SO_PEERCRED, -1: unknown */
+	int waiting;        /* for the running action's end: the answer comes then */
 	uint64_t pos, stop; /* log.sock: ring positions still to send */
 	size_t off, len;    /* status.sock: text still to send */
 	char text[SV_STATUS_MAX];
@@ -110,10 +127,18 @@ struct sv {
 	pid_t onready_pid;
 	struct sv_output onready_out;
 
+	/* actions (action.c): one at a time */
+	const struct sv_action *action; /* running, or NULL */
+	pid_t action_pid;
+	uint64_t action_timer;
+	int action_timed_out;
+	struct sv_output action_out;
+	struct sv_client *action_client; /* waiting for the answer, or NULL */
+
 	/* control sockets */
-	gid_t sock_gid;
-	int log_listen, status_listen;
-	char log_path[108], status_path[108];
+	gid_t sock_gid, ctl_gid;
+	int log_listen, status_listen, control_listen;
+	char log_path[108], status_path[108], control_path[108];
 	struct sv_client clients[SV_MAX_CLIENTS];
 
 	/* hardware watchdog (watchdog.c) */
@@ -145,6 +170,17 @@ int sv_listen_open(const struct sv_listen *l, char *err, size_t errlen);
 /* ctl.c */
 void sv_ctl_open(struct sv *sv);
 void sv_ctl_close(struct sv *sv);
+/* Send a control client its answer, then close it (also for action.c). */
+void sv_ctl_answer(struct sv_client *c, const char *text, size_t len);
+
+/* action.c */
+/* Start action a for control client c; returns 0, or -1 with the answer in ans. */
+int sv_action_start(struct sv *sv, const struct sv_action *a, struct sv_client *c, char *ans,
+                    size_t anslen);
+/* The running action was reaped: log it, answer its client. */
+void sv_action_reaped(struct sv *sv, int wstatus);
+/* Control client c goes away: the action's answer has nobody to go to. */
+void sv_action_forget_client(struct sv *sv, struct sv_client *c);
 
 /* service.c */
 void sv_services_load(struct sv *sv);
@@ -153,6 +189,13 @@ void sv_services_reap(struct sv *sv);
 void sv_services_stop(struct sv *sv, int signo);
 void sv_services_kill_all(struct sv *sv);
 size_t sv_status_text(struct sv *sv, char *buf, size_t cap);
+/*
+ * control.sock's restart: SIGTERM to the service's process group (SIGKILL
+ * after SV_STOP_GRACE_NS) and a start as soon as it exits, without
+ * back-off; a waiting or stopped service starts at once.  Returns 0, or
+ * -1 with the answer ("error ...\n") in ans.
+ */
+int sv_service_restart(struct sv *sv, const char *name, char *ans, size_t anslen);
 
 /* watchdog.c: open and start feeding the MAIN_CONF watchdog, if any */
 void sv_watchdog_open(struct sv *sv);
@@ -165,7 +208,9 @@ struct sv_spawn {
 	int out_fd;          /* becomes stdout and stderr */
 	const int *pass_fds; /* become 3, 4, ... in order */
 	int npass;
-	const char *user;       /* NULL: stay root, no lock-down (on-ready) */
+	const char *user;    /* NULL: stay root, no lock-down (on-ready, actions) */
+	const gid_t *groups; /* supplementary groups besides the user's own (with user) */
+	int ngroups;
 	uint64_t caps;          /* kept as ambient capabilities */
 	uint64_t nofile, nproc; /* 0: unchanged */
 	const char *workdir;

@@ -179,6 +179,26 @@ static int h_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
 	return 0;
 }
 
+/* group NAME: a supplementary group (looked up in /etc/group by the loader) */
+static int h_group(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sv_conf *c = ctx;
+	int i;
+
+	(void)argc;
+	if (!sv_user_valid(argv[0]))
+		return fail(err, errlen,
+		            "group expects a group name ([a-z_][a-z0-9_-]{0,31}), got '%.64s%s'",
+		            ECHO(argv[0]));
+	for (i = 0; i < c->ngroups; i++)
+		if (strcmp(c->groups[i], argv[0]) == 0)
+			return fail(err, errlen, "group %s given twice", argv[0]);
+	if (c->ngroups >= SV_GROUPS_MAX)
+		return fail(err, errlen, "at most %d group lines per service", SV_GROUPS_MAX);
+	memcpy(c->groups[c->ngroups++], argv[0], strlen(argv[0]) + 1);
+	return 0;
+}
+
 static int h_allow_root(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
 	struct sv_conf *c = ctx;
@@ -415,6 +435,7 @@ static int h_exec(void *ctx, int argc, char **argv, char *err, size_t errlen)
 static const struct tg_conf_key service_keys[] = {
     {"command", 1, SV_ARGV_MAX, TG_CONF_REQUIRED, h_command},
     {"user", 1, 1, TG_CONF_REQUIRED, h_user},
+    {"group", 1, 1, TG_CONF_MULTI, h_group},
     {"allow-root", 1, 1, 0, h_allow_root},
     {"caps", 1, TG_CONF_ARGS_MAX, 0, h_caps},
     {"listen", 4, 4, TG_CONF_MULTI, h_listen},
@@ -501,6 +522,50 @@ static int m_log_group(void *ctx, int argc, char **argv, char *err, size_t errle
 	return 0;
 }
 
+static int m_control_group(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sv_main_conf *m = ctx;
+
+	(void)argc;
+	if (!sv_user_valid(argv[0]))
+		return fail(
+		    err, errlen,
+		    "control-group expects a group name ([a-z_][a-z0-9_-]{0,31}), got '%.64s%s'",
+		    ECHO(argv[0]));
+	memcpy(m->control_group, argv[0], strlen(argv[0]) + 1);
+	return 0;
+}
+
+/* action NAME COMMAND [ARGS...] */
+static int m_action(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sv_main_conf *m = ctx;
+	struct sv_action *a;
+	int i;
+
+	if (!sv_name_valid(argv[0], strlen(argv[0])))
+		return fail(err, errlen, "action expects a name ([a-z0-9-]{1,31}), got '%.64s%s'",
+		            ECHO(argv[0]));
+	if (sv_action_find(m, argv[0]))
+		return fail(err, errlen, "action %s given twice", argv[0]);
+	if (m->nactions >= SV_ACTION_MAX)
+		return fail(err, errlen, "at most %d action lines", SV_ACTION_MAX);
+	if (check_abs("action", argv[1], err, errlen) < 0)
+		return -1;
+	a = &m->actions[m->nactions];
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		int off = pool_add(m->pool, sizeof(m->pool), &m->pool_len, argv[i], err, errlen);
+		if (off < 0)
+			return -1;
+		a->argv_off[i - 1] = (uint16_t)off;
+	}
+	a->argc = argc - 1;
+	memcpy(a->name, argv[0], strlen(argv[0]) + 1);
+	m->nactions++;
+	return 0;
+}
+
 /* watchdog PATH SECONDS: the hardware watchdog the supervisor feeds */
 static int m_watchdog(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
@@ -534,6 +599,8 @@ static const struct tg_conf_key main_keys[] = {
     {"on-ready", 1, SV_ARGV_MAX, 0, m_on_ready},
     {"console", 1, 1, 0, m_console},
     {"log-group", 1, 1, 0, m_log_group},
+    {"control-group", 1, 1, 0, m_control_group},
+    {"action", 2, SV_ARGV_MAX, TG_CONF_MULTI, m_action},
     {"watchdog", 2, 2, 0, m_watchdog},
     {"ready-timeout", 1, 1, 0, m_ready_timeout},
     {NULL, 0, 0, 0, NULL},
@@ -561,4 +628,19 @@ int sv_main_conf_parse(const char *buf, size_t len, const char *fname, struct sv
 const char *sv_main_conf_arg(const struct sv_main_conf *m, int i)
 {
 	return m->pool + m->on_ready_off[i];
+}
+
+const char *sv_action_arg(const struct sv_main_conf *m, const struct sv_action *a, int i)
+{
+	return m->pool + a->argv_off[i];
+}
+
+const struct sv_action *sv_action_find(const struct sv_main_conf *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->nactions; i++)
+		if (strcmp(m->actions[i].name, name) == 0)
+			return &m->actions[i];
+	return NULL;
 }

@@ -1,13 +1,14 @@
 /*
  * svcconf.h - the supervisor's two configuration files, parsed purely.
  *
- * SERVICE_DIR/NAME.conf describes one service (command, user, caps,
- * listen sockets, readiness, restart policy, environment, limits,
- * workdir, and the paths it may read, write, open as devices or
- * execute); MAIN_CONF holds on-ready, console and log-group.  Both parsers
- * take (buf, len) and fill a caller-owned struct: no allocation, no system
- * calls (user names are checked for form here and looked up by the
- * loader), so the fuzz harness runs them as they are.
+ * SERVICE_DIR/NAME.conf describes one service (command, user,
+ * supplementary groups, caps, listen sockets, readiness, restart policy,
+ * environment, limits, workdir, and the paths it may read, write, open as
+ * devices or execute); MAIN_CONF holds on-ready, console, log-group,
+ * control-group and the actions control.sock may run.  Both parsers take
+ * (buf, len) and fill a caller-owned struct: no allocation, no system
+ * calls (user and group names are checked for form here and looked up by
+ * the loader), so the fuzz harness runs them as they are.
  *
  * Strings are kept in a fixed pool inside the struct and referred to by
  * offset, so a struct sv_conf can be copied.
@@ -30,6 +31,8 @@
 #define SV_ENV_MAX    32
 #define SV_POOL_MAX   8192
 #define SV_FS_MAX     16 /* read, write, device, exec and socket lines together */
+#define SV_GROUPS_MAX 8  /* group lines: supplementary groups of a service */
+#define SV_ACTION_MAX 8  /* action lines in MAIN_CONF */
 
 enum sv_ready { SV_READY_STARTED = 0, SV_READY_NOTIFY = 1 };
 enum sv_restart { SV_RESTART_ALWAYS = 0, SV_RESTART_NEVER = 1 };
@@ -62,6 +65,8 @@ struct sv_conf {
 	int argc;
 	uint16_t argv_off[SV_ARGV_MAX];
 	char user[SV_USER_MAX + 1];
+	int ngroups; /* group lines, in the order of the file, each once */
+	char groups[SV_GROUPS_MAX][SV_USER_MAX + 1];
 	int allow_root;
 	uint64_t caps; /* 1ULL << CAP_X */
 	int nlisten;
@@ -78,16 +83,26 @@ struct sv_conf {
 	char pool[SV_POOL_MAX];
 };
 
+/* action NAME COMMAND [ARGS...]: a command control.sock's `run NAME` starts (as root) */
+struct sv_action {
+	char name[SV_NAME_MAX + 1]; /* [a-z0-9-]{1,31}, unique */
+	int argc;
+	uint16_t argv_off[SV_ARGV_MAX]; /* into sv_main_conf.pool; argv[0] absolute */
+};
+
 struct sv_main_conf {
 	int on_ready_argc; /* 0: none */
 	uint16_t on_ready_off[SV_ARGV_MAX];
 	char console[SV_PATH_MAX];
-	char log_group[SV_USER_MAX + 1]; /* "": root only */
-	char watchdog[SV_PATH_MAX];      /* "": no watchdog */
-	unsigned watchdog_s;             /* its timeout */
-	unsigned ready_timeout_s;        /* 0: no deadline */
+	char log_group[SV_USER_MAX + 1];     /* "": root only */
+	char control_group[SV_USER_MAX + 1]; /* "": root only */
+	int nactions;
+	struct sv_action actions[SV_ACTION_MAX];
+	char watchdog[SV_PATH_MAX]; /* "": no watchdog */
+	unsigned watchdog_s;        /* its timeout */
+	unsigned ready_timeout_s;   /* 0: no deadline */
 	size_t pool_len;
-	char pool[2048];
+	char pool[4096];
 };
 
 /*
@@ -104,6 +119,10 @@ int sv_main_conf_parse(const char *buf, size_t len, const char *fname, struct sv
                        char *err, size_t errlen);
 void sv_main_conf_defaults(struct sv_main_conf *m);
 const char *sv_main_conf_arg(const struct sv_main_conf *m, int i);
+/* Argument i of action a (0: the command). */
+const char *sv_action_arg(const struct sv_main_conf *m, const struct sv_action *a, int i);
+/* The action called name, or NULL. */
+const struct sv_action *sv_action_find(const struct sv_main_conf *m, const char *name);
 
 /* 1 if s[0..len) is a service name: [a-z0-9-]{1,31}. */
 int sv_name_valid(const char *s, size_t len);

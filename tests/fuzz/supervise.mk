@@ -2,4 +2,5 @@
 
 FUZZERS += fuzz_service_conf
 
-fuzz_service_conf_SRCS := ../tests/fuzz/fuzz_service_conf.c supervise/svcconf.c supervise/svcenv.c
+fuzz_service_conf_SRCS := ../tests/fuzz/fuzz_service_conf.c supervise/svcconf.c supervise/svcenv.c \
+	supervise/ctlproto.c

@@ -1,8 +1,9 @@
 /*
  * test_supervise.c - the pure parts of tg-supervise: back-off and exit
  * messages, service-file and MAIN_CONF parsing (the read, write, device
- * and exec paths too), the environment given to services, line splitting
- * and records, the ring buffer.
+ * and exec paths, group lines, control-group and actions too), the
+ * environment given to services, line splitting and records, the ring
+ * buffer, control.sock's request parser and answers.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "check.h"
 #include "landlock.h"
+#include "supervise/ctlproto.h"
 #include "supervise/logline.h"
 #include "supervise/logring.h"
 #include "supervise/restart.h"
@@ -285,7 +287,7 @@ static void test_conf_errors(void)
 	static const struct bad_case cases[] = {
 	    /* unknown key */
 	    {"command /bin/x\nuser a\nfoo bar\n",
-	     "/etc/svc/t.conf:3: unknown keyword 'foo' (expected one of: command, user, "
+	     "/etc/svc/t.conf:3: unknown keyword 'foo' (expected one of: command, user, group, "
 	     "allow-root, caps, listen, ready, restart, env, limit, workdir, read, write, device, "
 	     "exec, socket)"},
 	    /* missing command / user */
@@ -459,6 +461,232 @@ static void test_main_conf(void)
 	CHECK_EQ_STR(err, "s.conf:1: on-ready expects an absolute path, got 'touch'");
 	CHECK_EQ_INT(sv_main_conf_parse("console tty\n", 12, "s.conf", &m, err, sizeof(err)), -1);
 	CHECK_EQ_STR(err, "s.conf:1: console expects an absolute path, got 'tty'");
+}
+
+/* ---------------------------------------------------------------- group lines */
+
+static void test_conf_groups(void)
+{
+	char text[1024];
+	size_t o;
+	int i;
+
+	/* none: the user's own group only (ngroups 0) */
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\n"), 0);
+	CHECK_EQ_INT(conf.ngroups, 0);
+	/* in the order of the file */
+	CHECK_EQ_INT(parse("command /bin/x\nuser consoled\ngroup svctl\ngroup updctl\n"
+	                   "group _x-1\n"),
+	             0);
+	CHECK_EQ_INT(conf.ngroups, 3);
+	CHECK_EQ_STR(conf.groups[0], "svctl");
+	CHECK_EQ_STR(conf.groups[1], "updctl");
+	CHECK_EQ_STR(conf.groups[2], "_x-1");
+	CHECK_EQ_STR(conf.user, "consoled");
+
+	/* eight are fine, a ninth is not */
+	o = (size_t)snprintf(text, sizeof(text), "command /bin/x\nuser a\n");
+	for (i = 0; i < SV_GROUPS_MAX; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "group g%d\n", i);
+	CHECK_EQ_INT(parse(text), 0);
+	CHECK_EQ_INT(conf.ngroups, SV_GROUPS_MAX);
+	CHECK_EQ_STR(conf.groups[7], "g7");
+	snprintf(text + o, sizeof(text) - o, "group g8\n");
+	CHECK_EQ_INT(parse(text), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:11: at most 8 group lines per service");
+
+	/* the same group twice */
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup svctl\ngroup b\ngroup svctl\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:5: group svctl given twice");
+	/* not a group name */
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup Svctl\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: group expects a group name ([a-z_][a-z0-9_-]{0,31}), "
+	                  "got 'Svctl'");
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup 110\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: group expects a group name ([a-z_][a-z0-9_-]{0,31}), "
+	                  "got '110'");
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: group expects a group name ([a-z_][a-z0-9_-]{0,31}), "
+	                  "got 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'");
+	/* one name per line, and one at least */
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup svctl updctl\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: 'group' expects 1 argument, got 2");
+	CHECK_EQ_INT(parse("command /bin/x\nuser a\ngroup\n"), -1);
+	CHECK_EQ_STR(err, "/etc/svc/t.conf:3: 'group' expects 1 argument, got 0");
+}
+
+/* ---------------------------------------------------------------- control-group, actions */
+
+static int mparse(struct sv_main_conf *m, const char *text)
+{
+	err[0] = '\0';
+	return sv_main_conf_parse(text, strlen(text), "s.conf", m, err, sizeof(err));
+}
+
+static void test_main_conf_actions(void)
+{
+	static struct sv_main_conf m;
+	const struct sv_action *a;
+	char text[2048];
+	size_t o;
+	int i;
+
+	CHECK_EQ_INT(mparse(&m, "log-group svctl\n"
+	                        "control-group svctl\n"
+	                        "action firewall /usr/sbin/tg-firewall apply\n"
+	                        "action say-hi /bin/sh -c \"echo hi there\"\n"
+	                        "action x /bin/true\n"
+	                        "on-ready /bin/true\n"),
+	             0);
+	CHECK_EQ_STR(err, "");
+	CHECK_EQ_STR(m.log_group, "svctl");
+	CHECK_EQ_STR(m.control_group, "svctl");
+	CHECK_EQ_INT(m.nactions, 3);
+	a = sv_action_find(&m, "firewall");
+	CHECK(a == &m.actions[0]);
+	CHECK_EQ_INT(a->argc, 2);
+	CHECK_EQ_STR(sv_action_arg(&m, a, 0), "/usr/sbin/tg-firewall");
+	CHECK_EQ_STR(sv_action_arg(&m, a, 1), "apply");
+	a = sv_action_find(&m, "say-hi");
+	CHECK(a == &m.actions[1]);
+	CHECK_EQ_INT(a->argc, 3);
+	CHECK_EQ_STR(sv_action_arg(&m, a, 2), "echo hi there");
+	CHECK_EQ_INT(sv_action_find(&m, "x")->argc, 1);
+	CHECK(sv_action_find(&m, "fire") == NULL);
+	CHECK(sv_action_find(&m, "") == NULL);
+	/* on-ready after the actions: its arguments did not overwrite theirs */
+	CHECK_EQ_STR(sv_main_conf_arg(&m, 0), "/bin/true");
+	CHECK_EQ_STR(sv_action_arg(&m, sv_action_find(&m, "firewall"), 1), "apply");
+
+	/* defaults: no control-group, no actions */
+	CHECK_EQ_INT(mparse(&m, ""), 0);
+	CHECK_EQ_STR(m.control_group, "");
+	CHECK_EQ_INT(m.nactions, 0);
+
+	/* eight actions, not nine; fifteen arguments after the name (the line's limit) */
+	o = 0;
+	for (i = 0; i < SV_ACTION_MAX; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "action a%d /bin/a%d\n", i, i);
+	CHECK_EQ_INT(mparse(&m, text), 0);
+	CHECK_EQ_INT(m.nactions, SV_ACTION_MAX);
+	CHECK_EQ_STR(sv_action_arg(&m, sv_action_find(&m, "a7"), 0), "/bin/a7");
+	snprintf(text + o, sizeof(text) - o, "action a8 /bin/a8\n");
+	CHECK_EQ_INT(mparse(&m, text), -1);
+	CHECK_EQ_STR(err, "s.conf:9: at most 8 action lines");
+	CHECK_EQ_INT(mparse(&m, "action long /bin/x 1 2 3 4 5 6 7 8 9 10 11 12 13 14\n"), 0);
+	CHECK_EQ_INT(m.actions[0].argc, 15);
+	CHECK_EQ_STR(sv_action_arg(&m, &m.actions[0], 14), "14");
+
+	/* every error path */
+	CHECK_EQ_INT(mparse(&m, "control-group Bad\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: control-group expects a group name ([a-z_][a-z0-9_-]{0,31}), "
+	                  "got 'Bad'");
+	CHECK_EQ_INT(mparse(&m, "control-group a\ncontrol-group b\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:2: 'control-group' given twice (first on line 1)");
+	CHECK_EQ_INT(mparse(&m, "control-group a b\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: 'control-group' expects 1 argument, got 2");
+	CHECK_EQ_INT(mparse(&m, "action firewall\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: 'action' expects 2 to 16 arguments, got 1");
+	CHECK_EQ_INT(mparse(&m, "action Fire /bin/x\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: action expects a name ([a-z0-9-]{1,31}), got 'Fire'");
+	CHECK_EQ_INT(mparse(&m, "action fire_wall /bin/x\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: action expects a name ([a-z0-9-]{1,31}), got 'fire_wall'");
+	CHECK_EQ_INT(mparse(&m, "action abcdefghijklmnopqrstuvwxyz012345 /bin/x\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: action expects a name ([a-z0-9-]{1,31}), got "
+	                  "'abcdefghijklmnopqrstuvwxyz012345'");
+	CHECK_EQ_INT(mparse(&m, "action fw tg-firewall apply\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:1: action expects an absolute path, got 'tg-firewall'");
+	CHECK_EQ_INT(mparse(&m, "action fw /bin/a\naction ok /bin/b\naction fw /bin/c\n"), -1);
+	CHECK_EQ_STR(err, "s.conf:3: action fw given twice");
+}
+
+/* ---------------------------------------------------------------- control.sock */
+
+static enum sv_ctl_verb ctl(const char *s, char *name)
+{
+	name[0] = '\0';
+	return sv_ctl_parse(s, strlen(s), name);
+}
+
+static void test_ctl_parse(void)
+{
+	char name[SV_NAME_MAX + 1], buf[200];
+
+	CHECK_EQ_INT(ctl("restart timed\n", name), SV_CTL_RESTART);
+	CHECK_EQ_STR(name, "timed");
+	CHECK_EQ_INT(ctl("run firewall\n", name), SV_CTL_RUN);
+	CHECK_EQ_STR(name, "firewall");
+	/* blanks around and between the words, CRLF */
+	CHECK_EQ_INT(ctl("  restart \t ntsd  \r\n", name), SV_CTL_RESTART);
+	CHECK_EQ_STR(name, "ntsd");
+	/* anything after the first line is ignored */
+	CHECK_EQ_INT(ctl("run fw\nrestart x\n", name), SV_CTL_RUN);
+	CHECK_EQ_STR(name, "fw");
+	/* not yet a line */
+	CHECK_EQ_INT(ctl("", name), SV_CTL_MORE);
+	CHECK_EQ_INT(ctl("restart tim", name), SV_CTL_MORE);
+	/* malformed */
+	CHECK_EQ_INT(ctl("\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("restart\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("restart a b\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("RESTART timed\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("stop timed\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("restart Timed\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("restart ../x\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("restarts timed\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(ctl("run abcdefghijklmnopqrstuvwxyz012345\n", name), SV_CTL_BAD);
+	CHECK_EQ_INT(sv_ctl_parse("run a\0b\n", 8, name), SV_CTL_BAD);
+	/* 64 bytes with the newline: fine; 64 without one: too long */
+	memset(buf, ' ', sizeof(buf));
+	memcpy(buf, "run x", 5);
+	buf[63] = '\n';
+	CHECK_EQ_INT(sv_ctl_parse(buf, 64, name), SV_CTL_RUN);
+	CHECK_EQ_STR(name, "x");
+	buf[63] = ' ';
+	buf[64] = '\n';
+	CHECK_EQ_INT(sv_ctl_parse(buf, 63, name), SV_CTL_MORE);
+	CHECK_EQ_INT(sv_ctl_parse(buf, 64, name), SV_CTL_TOOLONG);
+	CHECK_EQ_INT(sv_ctl_parse(buf, 65, name), SV_CTL_TOOLONG);
+	CHECK_EQ_INT(sv_ctl_parse(buf, sizeof(buf), name), SV_CTL_TOOLONG);
+}
+
+static void test_ctl_answers(void)
+{
+	char a[SV_CTL_ANSWER_MAX], longline[400];
+	size_t n;
+
+	n = sv_ctl_action_answer(a, sizeof(a), "firewall", W_EXITED(0), "rules loaded", 0);
+	CHECK_EQ_STR(a, "ok\n");
+	CHECK_EQ_INT(n, 3);
+	sv_ctl_action_answer(a, sizeof(a), "firewall", W_EXITED(1),
+	                     "site.conf:3: expected an address", 0);
+	CHECK_EQ_STR(a, "error firewall exited with status 1: site.conf:3: expected an address\n");
+	sv_ctl_action_answer(a, sizeof(a), "firewall", W_EXITED(2), "", 0);
+	CHECK_EQ_STR(a, "error firewall exited with status 2\n");
+	sv_ctl_action_answer(a, sizeof(a), "firewall", W_EXITED(2), NULL, 0);
+	CHECK_EQ_STR(a, "error firewall exited with status 2\n");
+	/* the quoted line stays one line: controls replaced */
+	sv_ctl_action_answer(a, sizeof(a), "fw", W_EXITED(3), "a\rb\x1b[2Jc\x7f", 0);
+	CHECK_EQ_STR(a, "error fw exited with status 3: a?b?[2Jc?\n");
+	/* and cut */
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	n = sv_ctl_action_answer(a, sizeof(a), "fw", W_EXITED(3), longline, 0);
+	CHECK_EQ_INT(n, strlen("error fw exited with status 3: ") + SV_CTL_OUTPUT_MAX + 1);
+	CHECK(a[n - 1] == '\n' && memchr(a, '\n', n - 1) == NULL);
+	sv_ctl_action_answer(a, sizeof(a), "fw", W_SIGNALED(SIGSEGV), "x", 0);
+	CHECK_EQ_STR(a, "error fw killed by signal 11\n");
+	sv_ctl_action_answer(a, sizeof(a), "fw", W_SIGNALED(SIGKILL), "x", 60);
+	CHECK_EQ_STR(a, "error fw killed by signal 9 (ran longer than 60 s)\n");
+	/* a small buffer: cut, still ending in a newline */
+	n = sv_ctl_action_answer(a, 12, "firewall", W_EXITED(1), "x", 0);
+	CHECK_EQ_INT(n, 11);
+	CHECK_EQ_STR(a, "error fire\n");
+	/* the fixed answers */
+	CHECK_EQ_STR(SV_CTL_BAD_REQUEST, "error expected 'restart SERVICE' or 'run ACTION'\n");
+	/* a requested restart's log line */
+	sv_exit_message(a, sizeof(a), "timed", W_SIGNALED(SIGTERM), SV_AFTER_REQUESTED, 0);
+	CHECK_EQ_STR(a, "service timed killed by signal 15 (SIGTERM); restarting now (requested)");
 }
 
 /* ---------------------------------------------------------------- environment */
@@ -871,6 +1099,10 @@ int main(void)
 	RUN(test_names);
 	RUN(test_caps_table);
 	RUN(test_main_conf);
+	RUN(test_conf_groups);
+	RUN(test_main_conf_actions);
+	RUN(test_ctl_parse);
+	RUN(test_ctl_answers);
 	RUN(test_exec_env);
 	RUN(test_linebuf_basic);
 	RUN(test_linebuf_truncation);
