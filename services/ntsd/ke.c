@@ -22,7 +22,9 @@
  * second: the role never dies of load.
  *
  * Nothing is logged per connection at info level: counters are summarised
- * every 10 minutes (failures by TLS error at debug level).
+ * every 10 minutes (failures by TLS error at debug level).  Totals since
+ * the start (sessions served; failed by TLS, bad request or timeout) go
+ * to main every second while they change (NTSD_MSG_COUNTS).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -55,6 +57,7 @@
 #define KE_REST_NS     (1000ULL * 1000000ULL) /* listening sockets rest after EMFILE */
 #define KE_SUMMARY_NS  (600ULL * 1000000000ULL)
 #define KE_READ_CHUNK  4096
+#define KE_COUNTS_NS   (1000ULL * 1000000ULL) /* totals to main every second (when changed) */
 
 struct ke_conn {
 	int fd; /* -1: free slot */
@@ -83,6 +86,8 @@ struct ke_role {
 	struct ntsd_keyring ring;
 	struct tg_rng rng;
 	struct ke_stats stats;
+	struct ntsd_msg_counts totals; /* since the start, for main's counters file */
+	struct ntsd_msg_counts sent;   /* the totals main last got */
 	struct ke_conn conns[KE_CONN_MAX];
 };
 
@@ -161,6 +166,7 @@ static void respond_error(struct ke_role *r, struct ke_conn *c, uint16_t code)
 	size_t n = tg_ntske_build_error(code, out, sizeof(out));
 
 	r->stats.bad_request++;
+	r->totals.ke_failures++;
 	if (n)
 		tg_tls_write(&c->tls, out, n);
 	tg_tls_close(&c->tls);
@@ -205,6 +211,7 @@ static void respond(struct ke_role *r, struct ke_conn *c, const struct tg_ntske_
 		return;
 	}
 	r->stats.served++;
+	r->totals.ke_handshakes++;
 	tg_tls_close(&c->tls);
 	c->closing = 1;
 }
@@ -263,8 +270,10 @@ static void conn_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		return;
 	if (n <= 0) {
 		/* the peer went away (or reset): nothing more to say to it */
-		if (tg_tls_state(&c->tls) == TG_TLS_HANDSHAKE)
+		if (tg_tls_state(&c->tls) == TG_TLS_HANDSHAKE) {
 			r->stats.tls_failed++;
+			r->totals.ke_failures++;
+		}
 		conn_close(r, c);
 		return;
 	}
@@ -286,6 +295,7 @@ static void conn_cb(struct tg_loop *l, int fd, short revents, void *arg)
 	st = tg_tls_state(&c->tls);
 	if (st == TG_TLS_FAILED) {
 		r->stats.tls_failed++;
+		r->totals.ke_failures++;
 		tg_debug("TLS failed: %s (our alert %s, peer's %s)",
 		         tg_tls_strerror(tg_tls_error(&c->tls)),
 		         tg_tls_alert_name(tg_tls_our_alert(&c->tls)),
@@ -306,6 +316,7 @@ static void deadline_cb(struct tg_loop *l, void *arg)
 	if (c->fd < 0)
 		return;
 	role.stats.timeouts++;
+	role.totals.ke_failures++;
 	conn_close(&role, c);
 }
 
@@ -458,6 +469,23 @@ static void summary_cb(struct tg_loop *l, void *arg)
 		tg_fatalx(TG_EXIT_SYS, "no timer slot for the summary");
 }
 
+/* The totals to main while they change (a full socket buffer skips a second). */
+static void counts_cb(struct tg_loop *l, void *arg)
+{
+	struct ke_role *r = arg;
+	int rc;
+
+	if (memcmp(&r->totals, &r->sent, sizeof(r->totals)) != 0) {
+		rc = tg_ipc_send(r->ipc_fd, NTSD_MSG_COUNTS, 0, &r->totals, sizeof(r->totals), -1);
+		if (rc == TG_IPC_OK)
+			r->sent = r->totals;
+		else if (rc != TG_IPC_EAGAIN)
+			tg_fatal("sending NTSD_MSG_COUNTS to main");
+	}
+	if (!tg_loop_add_timer(l, KE_COUNTS_NS, counts_cb, r))
+		tg_fatalx(TG_EXIT_SYS, "no timer slot for the counters");
+}
+
 /* ------------------------------------------------------------- sandbox */
 
 /*
@@ -554,7 +582,8 @@ void ntsd_ke_main(const struct ntsd_conf *conf, const struct ntsd_tls_creds *cre
 			          r->listen_fd[i]);
 	if (tg_loop_add_fd(&r->loop, r->ipc_fd, POLLIN, ipc_cb, r) < 0)
 		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the IPC socket");
-	if (!tg_loop_add_timer(&r->loop, KE_SUMMARY_NS, summary_cb, r))
+	if (!tg_loop_add_timer(&r->loop, KE_SUMMARY_NS, summary_cb, r) ||
+	    !tg_loop_add_timer(&r->loop, KE_COUNTS_NS, counts_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 
 	ntsd_ke_sandbox(&sb, rules, NTSD_RULES_MAX, r->listen_fd, r->n_listen, r->ipc_fd,

@@ -12,7 +12,10 @@
  * itself down (no network; read-only opens, plus the key ring's
  * temporary file) and, once a second, reads the clock status file and
  * passes it to the ntp role; on schedule it rotates the cookie keys,
- * saves them and sends them to both roles.  When the ntp role and (if it
+ * saves them and sends them to both roles.  Every 2 s (and at start) it
+ * writes the counters file (stats-file, lib/ntsstats.h): the totals the
+ * roles send (NTSD_MSG_COUNTS), the current cookie key, the validity of
+ * the certificate served.  When the ntp role and (if it
  * runs) the ke role report they serve, main writes "ready\n" to
  * TG_NOTIFY_FD (if given).  Without a usable certificate NTS-KE is off
  * and NTP (and NTS with cookies issued before) goes on.
@@ -34,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,17 +48,20 @@
 #include "ct.h"
 #include "ec.h"
 #include "evloop.h"
+#include "fileio.h"
 #include "ipc.h"
 #include "listenfd.h"
 #include "log.h"
 #include "ntsd.h"
 #include "ntsd_ipc.h"
+#include "ntsstats.h"
 #include "pemfile.h"
 #include "rng.h"
 #include "sandbox.h"
 #include "timestatus.h"
 
 #define TICK_NS          1000000000ULL /* status file read interval */
+#define STATS_NS         2000000000ULL /* counters file write interval */
 
 struct main_role {
 	struct tg_loop loop;
@@ -65,6 +72,10 @@ struct main_role {
 	/* what was last logged about the status file: -1 nothing, 0 unavailable, 1 ok */
 	int last_ok;
 	uint8_t last_state, last_stratum, last_leap;
+	/* the counters file: each role's totals, the served certificate's validity */
+	struct ntsd_msg_counts counts_ntp, counts_ke;
+	int64_t cert_not_before, cert_not_after; /* 0: NTS-KE off */
+	int stats_failing;                       /* the last write failed (logged once) */
 };
 
 static struct main_role m;
@@ -230,6 +241,20 @@ static int key_nts_port(void *ctx, int argc, char **argv, char *err, size_t errl
 	return 0;
 }
 
+/* stats-file PATH | none */
+static int key_stats_file(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+	struct ntsd_conf *c = ctx;
+
+	(void)argc;
+	if (strcmp(argv[0], "none") == 0) {
+		c->stats_file[0] = '\0';
+		return 0;
+	}
+	return abs_path("stats-file", argv[0], c->stats_file, sizeof(c->stats_file), err,
+	                errlen);
+}
+
 static const struct tg_conf_key conf_keys[] = {
     {"ntp-plain", 1, 1, 0, key_ntp_plain},
     {"status-file", 1, 1, 0, key_status_file},
@@ -242,6 +267,7 @@ static const struct tg_conf_key conf_keys[] = {
     {"cookie-rotate", 1, 1, 0, key_cookie_rotate},
     {"nts-server", 1, 1, 0, key_nts_server},
     {"nts-port", 1, 1, 0, key_nts_port},
+    {"stats-file", 1, 1, 0, key_stats_file},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -255,6 +281,7 @@ static void conf_defaults(struct ntsd_conf *c)
 	snprintf(c->tls_key, sizeof(c->tls_key), "%s", NTSD_TLS_KEY);
 	snprintf(c->keys_file, sizeof(c->keys_file), "%s", NTSD_KEYS_FILE);
 	c->rotate_s = NTSD_ROTATE_S;
+	snprintf(c->stats_file, sizeof(c->stats_file), "%s", TG_NTSSTATS_PATH);
 }
 
 /* ------------------------------------------------------------------ sockets */
@@ -344,11 +371,32 @@ static void stop_cb(struct tg_loop *l, int signo, void *arg)
 	exit(TG_EXIT_OK);
 }
 
+/*
+ * A role's totals: only its own fields, never lower than before (a role
+ * that breaks either rule is broken, and main stops).
+ */
+static void take_counts(struct child *c, const struct ntsd_msg_counts *n)
+{
+	struct ntsd_msg_counts *o = c == &ntp_child ? &m.counts_ntp : &m.counts_ke;
+	int own_only = c == &ntp_child ? n->ke_handshakes == 0 && n->ke_failures == 0
+	                               : n->ntp_requests == 0 && n->nts_requests == 0 &&
+	                                     n->nts_refused == 0;
+
+	if (!own_only || n->ntp_requests < o->ntp_requests || n->nts_requests < o->nts_requests ||
+	    n->nts_refused < o->nts_refused || n->ke_handshakes < o->ke_handshakes ||
+	    n->ke_failures < o->ke_failures)
+		tg_fatalx(TG_EXIT_SYS, "invalid NTSD_MSG_COUNTS received from the %s role", c->name);
+	*o = *n;
+}
+
 static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
 	struct child *c = arg;
 	const struct tg_ipc_type *t;
-	struct ntsd_msg_ready msg;
+	union {
+		struct ntsd_msg_ready ready;
+		struct ntsd_msg_counts counts;
+	} msg;
 	struct tg_ipc_hdr hdr;
 	int rc;
 
@@ -369,7 +417,7 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		          tg_ipc_strerror(rc));
 	switch (t->type) {
 	case NTSD_MSG_READY:
-		if (msg.serving != 1 || msg.reserved != 0 || c->ready)
+		if (msg.ready.serving != 1 || msg.ready.reserved != 0 || c->ready)
 			tg_fatalx(TG_EXIT_SYS, "invalid NTSD_MSG_READY received from the %s role",
 			          c->name);
 		c->ready = 1;
@@ -377,6 +425,9 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 		/* ready: NTP served, and NTS-KE too when it runs */
 		if (ntp_child.ready && (ke_child.pid <= 0 || ke_child.ready))
 			tg_notify_ready(&m.notify_fd);
+		break;
+	case NTSD_MSG_COUNTS:
+		take_counts(c, &msg.counts);
 		break;
 	default:
 		tg_fatalx(TG_EXIT_SYS, "unexpected message type %u from the %s role", t->type,
@@ -554,6 +605,82 @@ static void status_tick(struct tg_loop *l, void *arg)
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 }
 
+/* ---------------------------------------------------------- counters file */
+
+/*
+ * Replace the counters file: path.tmp (fixed name, O_NOFOLLOW, as the key
+ * ring's save), then rename.  Readers see the old or the new file whole.
+ * No fsync: the file lives on /run (tmpfs), is rewritten every 2 s and
+ * counts since this start only, so nothing is lost that a power cut would
+ * not reset anyway.  0 or -1 (errno).
+ */
+static int stats_replace(const char *path, const char *text, size_t len)
+{
+	char tmp[NTSD_PATH_MAX + 8];
+	int fd, saved;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = openat(AT_FDCWD, tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	/* a stale .tmp keeps its mode through O_TRUNC; the console reads the file as another user */
+	if (fchmod(fd, 0644) < 0 || tg_write_all(fd, text, len) < 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static void stats_write(void)
+{
+	struct tg_ntsstats st;
+	char text[512];
+	size_t len;
+
+	memset(&st, 0, sizeof(st));
+	st.updated = unix_now();
+	st.ntp_requests = m.counts_ntp.ntp_requests;
+	st.nts_requests = m.counts_ntp.nts_requests;
+	st.nts_refused = m.counts_ntp.nts_refused;
+	st.ke_handshakes = m.counts_ke.ke_handshakes;
+	st.ke_failures = m.counts_ke.ke_failures;
+	if (m.ring.n > 0) {
+		st.cookie_key_id = m.ring.k[m.ring.cur].id;
+		st.cookie_key_created = m.ring.k[m.ring.cur].created;
+	}
+	st.cert_not_after = m.cert_not_after;
+	st.cert_not_before = m.cert_not_before;
+	len = tg_ntsstats_format(&st, text, sizeof(text));
+	if (len == 0)
+		tg_fatalx(TG_EXIT_SYS, "counters file: text larger than %zu bytes", sizeof(text));
+	if (stats_replace(m.conf.stats_file, text, len) < 0) {
+		if (!m.stats_failing)
+			tg_warn("counters file %s not written: %s (retrying every 2 s)",
+			        m.conf.stats_file, strerror(errno));
+		m.stats_failing = 1;
+	} else if (m.stats_failing) {
+		tg_info("counters file %s written again", m.conf.stats_file);
+		m.stats_failing = 0;
+	}
+}
+
+static void stats_tick(struct tg_loop *l, void *arg)
+{
+	(void)arg;
+	stats_write();
+	if (!tg_loop_add_timer(l, STATS_NS, stats_tick, NULL))
+		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
+}
+
 /* ---------------------------------------------------------------- sandbox */
 
 /*
@@ -573,14 +700,16 @@ static void main_syscalls(struct tg_syscall_rule *t, size_t cap, int ntp_ipc, pi
 	TG_SC_ADD(&tb,
 	          TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
 	                        O_RDONLY));
-	/* the key ring's temporary file: created or truncated, write-only; where is
-	 * Landlock's business (service.conf grants /data/ntsd only) */
+	/* the key ring's and the counters file's temporary files: created or
+	 * truncated, write-only; where is Landlock's business (service.conf grants
+	 * /data/ntsd and /run/timegate/ntsd only) */
 	TG_SC_ADD(&tb,
 	          TG_SC_MASKED1("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
 	                        O_WRONLY | O_CREAT | O_TRUNC));
 	TG_SC_ADD(&tb, TG_SC("read")); /* the status file and the loop's signal pipe */
-	/* saving the key ring (cookie.c): mode 0600 even over a stale .tmp, durable
-	 * rename, and the .tmp removed when a step fails */
+	/* saving the key ring (cookie.c) and the counters file: mode 0600 (0644)
+	 * even over a stale .tmp, (durable) rename, and the .tmp removed when a
+	 * step fails */
 	TG_SC_ADD(&tb, TG_SC("fchmod"));
 	TG_SC_ADD(&tb, TG_SC("fsync"));
 #ifdef SYS_rename
@@ -685,7 +814,8 @@ static void print_sandboxes(void)
 	       "# %s) instead.\n"
 	       "# main: the parent; reads the clock status file, passes it to the ntp role;\n"
 	       "# owns the cookie key ring (rotates it, saves it to the data partition, sends\n"
-	       "# it to the ntp and ke roles).  Shown with a ke role running.\n"
+	       "# it to the ntp and ke roles); writes the counters file (stats-file) every\n"
+	       "# 2 s.  Shown with a ke role running.\n"
 	       "# ntp: answers NTP and NTS-authenticated NTP on each UDP socket named ntp,\n"
 	       "# ntp6, ... (IPv4 or IPv6; at most %d); no filesystem.  recvmmsg and sendmsg\n"
 	       "# are allowed once per socket it was given, no more: shown for %d.\n"
@@ -853,6 +983,12 @@ int main(int argc, char **argv)
 				close(tcp_fds[i]);
 			n_tcp = 0;
 		} else {
+			/* the served leaf's validity, for the counters file */
+			if (tg_ntsstats_cert_validity(tls_chain.certs[0].data,
+			                              tls_chain.certs[0].data_len, &m.cert_not_before,
+			                              &m.cert_not_after) < 0)
+				tg_warn("%s: cannot read the certificate's validity for the counters "
+				        "file", m.conf.tls_cert);
 			start_role(&ke_child, sv);
 			if (ke_child.pid == 0) {
 				ntsd_keyring_wipe(&m.ring);
@@ -880,12 +1016,16 @@ int main(int argc, char **argv)
 		tg_fatal("event loop: signals");
 	if (!tg_loop_add_timer(&m.loop, (uint64_t)first_rotation * 1000000000ULL, rotate_cb, NULL))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
+	if (m.conf.stats_file[0] && !tg_loop_add_timer(&m.loop, STATS_NS, stats_tick, NULL))
+		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 
 	enter_sandbox(drop_user);
 
 	keys_send(&ntp_child);
 	keys_send(&ke_child);
 	status_tick(&m.loop, NULL); /* the first status now; then every second */
+	if (m.conf.stats_file[0])
+		stats_write(); /* the first counters now (zeros); then every 2 s */
 	if (tg_loop_run(&m.loop) < 0)
 		tg_fatal("event loop");
 	return TG_EXIT_OK;

@@ -18,7 +18,9 @@
  * in on, from the address it was sent to (IP_PKTINFO / IPV6_PKTINFO,
  * asked for per socket by its family in setup_socket), so a wildcard
  * socket answers correctly on a multi-homed host.  Nothing is logged per packet: the
- * counters are summarised every 10 minutes.
+ * counters are summarised every 10 minutes.  Totals since the start go to
+ * main every second while they change (NTSD_MSG_COUNTS), for the
+ * counters file the console reads.
  *
  * Unsynchronised clock (what the response header says).  RFC 5905
  * section 7.3: stratum 16 means unsynchronised, but "it is customary to
@@ -85,6 +87,7 @@
 #define SUMMARY_NS (600ULL * 1000000000ULL) /* counters summary every 10 minutes */
 #define NS_PER_S   1000000000LL
 #define PHI_PPM    15 /* RFC 5905 frequency tolerance, for dispersion growth */
+#define COUNTS_NS  (1000ULL * 1000000ULL) /* totals to main every second (when changed) */
 
 /* What the role last said it serves (logged on change only). */
 enum { SERVE_UNKNOWN = -1, SERVE_UNSYNC = 0, SERVE_SYNC = 1, SERVE_NONE = 2 };
@@ -134,6 +137,8 @@ struct ntp_role {
 	struct tg_rng rng;        /* nonces */
 	int last_serving;         /* SERVE_*, for logging transitions only */
 	struct ntp_stats stats;
+	struct ntsd_msg_counts totals; /* since the start, for main's counters file */
+	struct ntsd_msg_counts sent;   /* the totals main last got */
 	struct rx_slot rx[RX_BATCH];
 	struct mmsghdr msgs[RX_BATCH];
 };
@@ -248,7 +253,8 @@ static int scan_cmsgs(struct msghdr *mh, struct timespec *rx_ts, struct in_pktin
 	return have_ts;
 }
 
-static void send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, struct rx_slot *s,
+/* 1 if the reply went out whole */
+static int send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, struct rx_slot *s,
                        socklen_t fromlen, const struct in_pktinfo *pi4, int have4,
                        const struct in6_pktinfo *pi6, int have6, int stamp_tx)
 {
@@ -305,10 +311,12 @@ static void send_reply(struct ntp_role *r, int fd, uint8_t *pkt, size_t len, str
 	do
 		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)len)
+	if (n == (ssize_t)len) {
 		r->stats.answered++;
-	else
-		r->stats.send_errors++;
+		return 1;
+	}
+	r->stats.send_errors++;
+	return 0;
 }
 
 static int source_port(const struct sockaddr_storage *ss, socklen_t len)
@@ -354,6 +362,7 @@ static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
 	*stamped = 0;
 	if (tg_nts_request_scan(buf, req, &nr, NULL, 0) != TG_NTS_OK) {
 		r->stats.nts_bad++;
+		r->totals.nts_refused++;
 		return 0;
 	}
 	ok = r->have_keys &&
@@ -370,6 +379,7 @@ static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
 	if (!ok) {
 		tg_wipe(&plain, sizeof(plain));
 		r->stats.nts_nak++;
+		r->totals.nts_refused++;
 		return tg_nts_build_nak(reply, cap, buf, &nr);
 	}
 	/* one new cookie for the one used and one per placeholder */
@@ -389,6 +399,7 @@ static size_t nts_answer(struct ntp_role *r, const uint8_t *buf, size_t len,
 	tg_siv_wipe(&s2c);
 	if (out == 0) {
 		r->stats.nts_bad++; /* would be longer than the request */
+		r->totals.nts_refused++;
 		return 0;
 	}
 	*stamped = 1;
@@ -462,8 +473,12 @@ static void handle_request(struct ntp_role *r, int fd, struct rx_slot *s, struct
 		r->stats.send_errors++;
 		return;
 	}
-	send_reply(r, fd, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6,
-	           !stamped);
+	if (send_reply(r, fd, reply, out, s, m->msg_hdr.msg_namelen, &pi4, have4, &pi6, have6,
+	               !stamped)) {
+		r->totals.ntp_requests++;
+		if (stamped) /* an NTS response with cookies (a NAK is not stamped here) */
+			r->totals.nts_requests++;
+	}
 }
 
 /* A batch of requests from one NTP socket (the loop watches each on its own). */
@@ -598,6 +613,26 @@ static void summary_cb(struct tg_loop *l, void *arg)
 	memset(&r->stats, 0, sizeof(r->stats));
 	if (!tg_loop_add_timer(l, SUMMARY_NS, summary_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "no timer slot for the summary");
+}
+
+/*
+ * The totals to main while they change; a full socket buffer skips a
+ * second (the next message carries the totals anyway).
+ */
+static void counts_cb(struct tg_loop *l, void *arg)
+{
+	struct ntp_role *r = arg;
+	int rc;
+
+	if (memcmp(&r->totals, &r->sent, sizeof(r->totals)) != 0) {
+		rc = tg_ipc_send(r->ipc_fd, NTSD_MSG_COUNTS, 0, &r->totals, sizeof(r->totals), -1);
+		if (rc == TG_IPC_OK)
+			r->sent = r->totals;
+		else if (rc != TG_IPC_EAGAIN)
+			tg_fatal("sending NTSD_MSG_COUNTS to main");
+	}
+	if (!tg_loop_add_timer(l, COUNTS_NS, counts_cb, r))
+		tg_fatalx(TG_EXIT_SYS, "no timer slot for the counters");
 }
 
 /* ------------------------------------------------------------- sandbox */
@@ -742,7 +777,8 @@ void ntsd_ntp_main(const struct ntsd_conf *conf, const int *udp_fds, int n_udp, 
 			          r->udp_fd[i]);
 	if (tg_loop_add_fd(&r->loop, r->ipc_fd, POLLIN, ipc_cb, r) < 0)
 		tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch the IPC socket");
-	if (!tg_loop_add_timer(&r->loop, SUMMARY_NS, summary_cb, r))
+	if (!tg_loop_add_timer(&r->loop, SUMMARY_NS, summary_cb, r) ||
+	    !tg_loop_add_timer(&r->loop, COUNTS_NS, counts_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 
 	enter_sandbox(r, drop_user);

@@ -8,6 +8,10 @@
  *   main -> ntp   NTSD_MSG_KEYS    the cookie master-key ring, at start and
  *   main -> ke                     after every rotation (cookie.h)
  *   ke -> main    NTSD_MSG_READY   once, when the ke role serves
+ *   ntp -> main   NTSD_MSG_COUNTS  the role's counter totals since it
+ *   ke -> main                     started, every second while they
+ *                                  change (main writes the counters
+ *                                  file, lib/ntsstats.h)
  *
  * Each side receives with its own table, so a message sent in the wrong
  * direction is an unknown type.  Any rejected message is fatal for the
@@ -31,6 +35,7 @@ enum ntsd_msg {
 	NTSD_MSG_STATUS = 1,
 	NTSD_MSG_READY = 2,
 	NTSD_MSG_KEYS = 3,
+	NTSD_MSG_COUNTS = 4,
 };
 
 struct ntsd_msg_status {
@@ -48,6 +53,20 @@ struct ntsd_msg_keys {
 	struct ntsd_keyring ring;
 };
 
+/*
+ * Totals since the role started; each role fills its own fields (ntp:
+ * ntp_requests, nts_requests, nts_refused; ke: ke_handshakes,
+ * ke_failures) and leaves the others 0.  main checks that, and that no
+ * total goes down: a role's counters only grow.
+ */
+struct ntsd_msg_counts {
+	uint64_t ntp_requests;  /* NTP requests answered (plain, NTS or NTS NAK) */
+	uint64_t nts_requests;  /* NTS requests answered with cookies */
+	uint64_t nts_refused;   /* NTS requests answered with a NAK, or dropped as malformed */
+	uint64_t ke_handshakes; /* NTS-KE sessions that ended with cookies sent */
+	uint64_t ke_failures;   /* NTS-KE sessions failed: TLS, bad request, timeout */
+};
+
 /* What the ntp role accepts from main. */
 static const struct tg_ipc_type ntsd_to_ntp_types[] = {
     {NTSD_MSG_STATUS, sizeof(struct ntsd_msg_status), 0, "NTSD_MSG_STATUS"},
@@ -62,6 +81,7 @@ static const struct tg_ipc_type ntsd_to_ke_types[] = {
 /* What main accepts from the ntp and ke roles (each on its own socket). */
 static const struct tg_ipc_type ntsd_to_main_types[] = {
     {NTSD_MSG_READY, sizeof(struct ntsd_msg_ready), 0, "NTSD_MSG_READY"},
+    {NTSD_MSG_COUNTS, sizeof(struct ntsd_msg_counts), 0, "NTSD_MSG_COUNTS"},
 };
 
 #define NTSD_NELEM(a) (sizeof(a) / sizeof((a)[0]))

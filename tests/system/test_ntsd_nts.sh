@@ -22,7 +22,9 @@
 # against chrony as NTS server; `ntsd -n` checks that the key belongs to
 # the certificate; a running ntsd with the wrong key serves NTP (and NTS
 # with issued cookies) without NTS-KE and says why; ntp-plain no drops
-# plain requests and still answers NTS.
+# plain requests and still answers NTS; the counters file (stats-file,
+# lib/ntsstats.h) counts the key establishments and NTS requests made and
+# names the certificate's notAfter.
 #
 # Environment (tests/run.sh): TOP, OUT, T.  TG_NTSD_BIN / TG_NTSQUERY_BIN
 # override the binaries.
@@ -151,8 +153,8 @@ EOF
 PIDS+=("$!")
 wait_for 10 test -s "$T/status" || { t_fail "status writer" "no $T/status"; t_done; }
 
-mkdir -p "$T/keys"
-chown "$NTSD_USER" "$T/keys"
+mkdir -p "$T/keys" "$T/run"
+chown "$NTSD_USER" "$T/keys" "$T/run"
 chmod 700 "$T/keys"
 P=$(t_free_port)
 K=$(t_free_port)
@@ -168,6 +170,7 @@ start_ntsd() {
 		tls-key $T/pki/server.key
 		cookie-keys $T/keys/cookie-keys
 		status-file $T/status
+		stats-file $T/run/$name.stats
 		user $NTSD_USER
 		${2:-}
 	EOF
@@ -208,6 +211,24 @@ if [ "$n" = 10 ]; then
 	t_pass "nts-query: ten authenticated requests on one key establishment (cookies refilled)"
 else
 	t_fail "nts-query: ten authenticated requests on one key establishment (cookies refilled)" "$out"
+fi
+
+# ---------------------------------------------------------------- counters file
+
+# so far: 4 key establishments (3 AEADs, then -r 10) and 13 NTS requests
+# answered; the file is rewritten every 2 s
+stat_of() { sed -n "s/^$1 //p" "$T/run/a.stats"; }
+stats_caught_up() { [ "$(stat_of ke_handshakes)" -ge 4 ] && [ "$(stat_of nts_requests)" -ge 13 ]; }
+not_after=$(date -u -d "$(openssl x509 -enddate -noout -in "$T/pki/server.pem" | sed 's/^notAfter=//')" +%s)
+if wait_for 10 stats_caught_up && [ "$(stat_of version)" = 1 ] &&
+	[ "$(stat_of ntp_requests)" -ge "$(stat_of nts_requests)" ] &&
+	[ "$(stat_of nts_refused)" = 0 ] && [ "$(stat_of ke_failures)" = 0 ] &&
+	[ "$(stat_of cert_not_after)" = "$not_after" ] && [ "$(stat_of cookie_key_id)" -ge 1 ] &&
+	[ "$(stat -c %a "$T/run/a.stats")" = 644 ]; then
+	t_pass "counters file: 4 NTS-KE handshakes, 13 NTS requests, no failures, cert_not_after = openssl's notAfter ($not_after), mode 0644"
+else
+	t_fail "counters file: KE handshakes, NTS requests and the certificate's notAfter" \
+		"notAfter $not_after; file:" "$(cat "$T/run/a.stats" 2>&1)"
 fi
 
 # ---------------------------------------------------------------- certificate checks
@@ -307,6 +328,12 @@ fi
 out=$(q 2>&1)
 echo "$out" | grep -q '^ntp ok ' && t_pass "after the NAK, a new key establishment works" ||
 	t_fail "after the NAK, a new key establishment works" "$out"
+refused_counted() { [ "$(sed -n 's/^nts_refused //p' "$T/run/c.stats")" -ge 1 ]; }
+if wait_for 10 refused_counted; then
+	t_pass "counters file: the NAK is counted in nts_refused"
+else
+	t_fail "counters file: the NAK is counted in nts_refused" "$(cat "$T/run/c.stats" 2>&1)"
+fi
 
 stop_ntsd "$C"
 printf 'TGCK garbage' >"$T/keys/cookie-keys"
