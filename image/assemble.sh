@@ -54,6 +54,7 @@ service_rows() { # KIND
 # A real site installs its own certificate on the device.
 DEV_PKI=$TOP/keys/nts-dev
 NTSD_UID=101 # services/ntsd/image.conf: user ntsd 101
+CONSOLED_UID=107 # services/consoled/image.conf: user consoled 107
 dev_pki() {
 	[ -s "$DEV_PKI/ca.pem" ] && [ -s "$DEV_PKI/server.pem" ] && [ -s "$DEV_PKI/server.key" ] && return 0
 	say "making development NTS certificates in $DEV_PKI"
@@ -238,7 +239,14 @@ image_rootfs() {
 	# signatures it installs
 	release_file >"$r/etc/timegate/release"
 	install -m 0644 "$UPDATE_KEYRING" "$r/etc/timegate/update-keys"
-	[ -z "${BOARD_GNSS_DEVICE:-}" ] || timed_conf >"$r/etc/timegate/timed.conf"
+	# timed.conf is the site's (/data/config, edited in the web console):
+	# the image ships the board's default, which rc.boot copies there when
+	# the data partition has none yet
+	if [ -n "${BOARD_GNSS_DEVICE:-}" ]; then
+		mkdir -p "$r/etc/timegate/defaults"
+		timed_conf >"$r/etc/timegate/defaults/timed.conf"
+		ln -sfn /data/config/timed.conf "$r/etc/timegate/timed.conf"
+	fi
 	# network policy and the interface of each role (tg-firewall)
 	install -m 0644 "$TOP/policy/network.policy" "$r/etc/timegate/network.policy"
 	printf 'time %s\nmgmt %s\n' "$BOARD_IF_TIME" "$BOARD_IF_MGMT" >"$r/etc/timegate/roles"
@@ -324,9 +332,12 @@ image_disk() {
 	mkdir -p "$W/data"
 	if [ "${BOARD_DEV_PKI:-no}" = yes ]; then
 		dev_pki
-		install -d -m 0700 -o "$NTSD_UID" -g "$NTSD_UID" "$W/data/ntsd" "$W/data/ntsd/tls"
-		install -m 0600 -o "$NTSD_UID" -g "$NTSD_UID" "$DEV_PKI/server.pem" "$W/data/ntsd/tls/cert.pem"
-		install -m 0600 -o "$NTSD_UID" -g "$NTSD_UID" "$DEV_PKI/server.key" "$W/data/ntsd/tls/key.pem"
+		# where the console installs NTS certificates (services/consoled/
+		# image.conf): the console's files, group ntsd (which reads them)
+		install -d -m 0755 -o "$CONSOLED_UID" -g "$CONSOLED_UID" "$W/data/config"
+		install -d -m 2750 -o "$CONSOLED_UID" -g "$NTSD_UID" "$W/data/config/nts"
+		install -m 0644 -o "$CONSOLED_UID" -g "$NTSD_UID" "$DEV_PKI/server.pem" "$W/data/config/nts/cert.pem"
+		install -m 0640 -o "$CONSOLED_UID" -g "$NTSD_UID" "$DEV_PKI/server.key" "$W/data/config/nts/key.pem"
 	fi
 	mkfs.ext4 -q -F -L data -E root_owner=0:0 -d "$W/data" "$W/data.ext4" "${BOARD_DATA_MB}M" >/dev/null 2>&1 ||
 		die "mkfs.ext4 of the data partition failed"

@@ -45,6 +45,18 @@ while read -r kind path mode owner; do
 		say "WARNING: cannot prepare $path"
 done < /etc/timegate/dirs
 
+# the site's configuration (/data/config, written by the web console):
+# a board default the site has not got yet is copied there once.  (The
+# image's busybox has no cp or mv: one small write, so a power cut leaves
+# the file absent or empty, never half a file, and an empty one is
+# copied again.)
+for f in /etc/timegate/defaults/*; do
+	[ -f "$f" ] || continue
+	c=/data/config/${f##*/}
+	[ -s "$c" ] || { cat "$f" >"$c" && chmod 0644 "$c"; } ||
+		say "WARNING: cannot copy $f to $c"
+done
+
 hostname -F /etc/hostname
 ip link set lo up
 
@@ -62,13 +74,41 @@ else
 	done
 fi
 
-# interfaces by role (board.conf), addresses from /etc/timegate/network
-[ -n "$fw" ] && while read -r ifname addr gw; do
-	case $ifname in ''|'#'*) continue ;; esac
-	ip link set "$ifname" up && ip addr add "$addr" dev "$ifname" ||
-		{ say "WARNING: cannot configure $ifname"; continue; }
-	[ "$gw" = - ] || ip route add default via "$gw" dev "$ifname" ||
-		say "WARNING: no default route via $gw"
-done < /etc/timegate/network
+# interfaces by role (board.conf), addresses from the site's
+# /data/config/network (the web console writes it; it takes effect here)
+# or else the image's /etc/timegate/network.  If a line of the site's file
+# cannot be applied, the image's addresses are put in place instead, so
+# a bad setting never leaves the appliance unreachable.
+net_up() {
+	ok=yes
+	while read -r ifname addr gw; do
+		case $ifname in ''|'#'*) continue ;; esac
+		ip link set "$ifname" up && ip addr add "$addr" dev "$ifname" ||
+			{ say "WARNING: cannot configure $ifname with $addr ($1)"; ok=; continue; }
+		[ "$gw" = - ] || ip route add default via "$gw" dev "$ifname" ||
+			{ say "WARNING: no default route via $gw ($1)"; ok=; }
+	done < "$1"
+	[ -n "$ok" ]
+}
+: >/run/timegate/network.applied   # (the console compares the site's file with it)
+if [ -n "$fw" ]; then
+	net=/etc/timegate/network
+	if [ -f /data/config/network ]; then
+		if net_up /data/config/network; then
+			net=
+			cat /data/config/network >/run/timegate/network.applied
+		else
+			say "WARNING: /data/config/network refused; using the image's addresses"
+			while read -r ifname rest; do
+				case $ifname in ''|'#'*) continue ;; esac
+				ip addr flush dev "$ifname"
+			done < /data/config/network
+		fi
+	fi
+	if [ -n "$net" ]; then
+		net_up "$net"
+		cat "$net" >/run/timegate/network.applied
+	fi
+fi
 
 say "early boot done"

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bearssl_hash.h>
@@ -936,6 +937,226 @@ static void h_reboot(struct ctx *c)
 	command(c, "reboot");
 }
 
+/* ---- routes: logs and services (svctl.c, tg-supervise's sockets) ---- */
+
+static void h_logs(struct ctx *c)
+{
+	cd_logs_json(c->m, c->rq->query, c->o);
+}
+
+static void h_services(struct ctx *c)
+{
+	cd_services_json(c->m, c->o);
+}
+
+static void h_services_restart(struct ctx *c)
+{
+	char name[64], d[TG_AUDIT_DETAIL_MAX], a[400];
+
+	if (body_ok(c) < 0 || get_str(c, "service", name, sizeof(name)) < 0)
+		return;
+	cd_services_restart(c->m, name, c->o);
+	answer_text(c->o, a, sizeof(a));
+	snprintf(d, sizeof(d), "service=%.40s %s", name, a);
+	audit(c, c->who.user, "service.restart", c->o->status == 200 ? "ok" : "fail", d);
+}
+
+/* ---- routes: site configuration (config.c) ---- */
+
+static void h_config_get(struct ctx *c)
+{
+	cd_config_json(c->m, c->o);
+}
+
+/* POST /api/config/{time,upstreams,network,revert}: config.c decides and audits */
+static void h_config_post(struct ctx *c)
+{
+	if (body_ok(c) < 0)
+		return;
+	cd_config_post(c->m, c->rq->path + strlen("/api/config/"), c->body, c->body_len,
+	               c->who.user, c->addr, c->o);
+}
+
+/* ---- routes: NTS certificate, backup and restore (cfgtls.c, cfgbackup.c) ---- */
+
+/* cfgtls.c's error: its "FIELD: " prefix (status 400) becomes the answer's "field" */
+static void tls_error(struct ctx *c, int status, const char *err)
+{
+	static const char *const fields[] = {"cert", "key", "cn", "dns"};
+	size_t i, n;
+
+	for (i = 0; status == 400 && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		n = strlen(fields[i]);
+		if (strncmp(err, fields[i], n) == 0 && err[n] == ':' && err[n + 1] == ' ') {
+			cd_cfg_error(c->o, status, fields[i], err + n + 2);
+			return;
+		}
+	}
+	cd_cfg_error(c->o, status, NULL, err);
+}
+
+static void answer_message(struct ctx *c, const char *msg)
+{
+	struct tg_json j;
+
+	jbegin(c, &j);
+	tg_json_str(&j, "message", msg);
+	jfinish(c, &j, 200);
+}
+
+/* POST /api/config/tls {"cert": PEM chain, "key": PEM key or absent/"" for the pending key} */
+static void h_config_tls(struct ctx *c)
+{
+	static char cert[CD_BODY_MAX + 1], key[CD_BODY_MAX + 1];
+	char err[400];
+	int n, kn, status = 500, rc;
+
+	if (body_ok(c) < 0 || (n = get_str(c, "cert", cert, sizeof(cert))) < 0)
+		return;
+	kn = tg_json_get_str(c->body, c->body_len, "key", key, sizeof(key));
+	if (kn == -2) {
+		cd_cfg_error(c->o, 400, "key", "expected the private key as PEM text, or no key to "
+		                               "use the key of the certificate request");
+		return;
+	}
+	rc = cd_tls_install(c->m, cert, (size_t)n, kn > 0 ? key : NULL, kn > 0 ? (size_t)kn : 0,
+	                    &status, err, sizeof(err));
+	tg_wipe(key, sizeof(key));
+	audit(c, c->who.user, "config.tls", rc == 0 ? "ok" : "fail", err);
+	if (rc < 0)
+		tls_error(c, status, err);
+	else
+		answer_message(c, "certificate installed; the NTS service restarts");
+}
+
+/* POST /api/config/tls/csr {"cn": NAME, "dns": "NAME\n..."} -> {"csr": PEM} */
+static void h_config_tls_csr(struct ctx *c)
+{
+	static char csr[4096];
+	char cn[256], dns[4096], err[400], d[TG_AUDIT_DETAIL_MAX];
+	struct tg_json j;
+	int status = 500;
+
+	if (body_ok(c) < 0 || get_str(c, "cn", cn, sizeof(cn)) < 0 ||
+	    get_str(c, "dns", dns, sizeof(dns)) < 0)
+		return;
+	if (cd_tls_csr(c->m, cn, dns, csr, sizeof(csr), &status, err, sizeof(err)) < 0) {
+		audit(c, c->who.user, "config.tls.csr", "fail", err);
+		tls_error(c, status, err);
+		return;
+	}
+	snprintf(d, sizeof(d), "new NTS key (pending) and certificate request for CN=%.64s", cn);
+	audit(c, c->who.user, "config.tls.csr", "ok", d);
+	jbegin(c, &j);
+	tg_json_str(&j, "csr", csr);
+	jfinish(c, &j, 200);
+}
+
+/* GET /api/config/backup: the site configuration files that exist, as one download */
+static void h_config_backup(struct ctx *c)
+{
+	static char files[CD_CFG_N][65536 + 1];
+	struct cd_backup b;
+	char path[PATH_BUF];
+	time_t now = (time_t)c->m->now_real();
+	struct tm tm;
+	size_t len;
+	long n;
+	int f;
+
+	memset(&b, 0, sizeof(b));
+	for (f = 0; f < CD_CFG_N; f++) {
+		if (cd_cfg_path(c->m, f, path, sizeof(path)) < 0) {
+			cd_out_error(c->o, 500, "a configuration path is too long");
+			return;
+		}
+		/* one byte more than a backup holds: a larger file is EFBIG */
+		if (tg_read_small_file(path, files[f], sizeof(files[f]), &len) < 0) {
+			if (errno == ENOENT)
+				continue;
+			fail(c, 500, "cannot read %s: %s", path,
+			     errno == EFBIG ? "larger than a backup holds (64 KiB)" : strerror(errno));
+			return;
+		}
+		snprintf(b.f[b.n].name, sizeof(b.f[b.n].name), "%s", cd_cfg_name(f));
+		b.f[b.n].data = files[f];
+		b.f[b.n].len = len;
+		b.n++;
+	}
+	n = cd_backup_format(&b, c->o->body, CD_OUT_MAX);
+	if (n < 0) {
+		cd_out_error(c->o, 500, "the backup did not fit in the response buffer");
+		return;
+	}
+	if (!gmtime_r(&now, &tm))
+		memset(&tm, 0, sizeof(tm));
+	c->o->status = 200;
+	c->o->kind = CD_KIND_DOWNLOAD;
+	snprintf(c->o->filename, sizeof(c->o->filename), "timegate-config-%04d%02d%02d.txt",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	c->o->len = (size_t)n;
+}
+
+/*
+ * POST /api/config/restore {"file": backup text}: all or nothing up to the
+ * writes (checksum, known names, every file checked by its consumer's
+ * parser), then installed in the order that keeps the device reachable
+ * longest: site.conf (firewall now), network (next boot), timed.conf.
+ */
+static void h_config_restore(struct ctx *c)
+{
+	static char text[CD_BODY_MAX + 1];
+	static const int order[] = {CD_CFG_SITE, CD_CFG_NETWORK, CD_CFG_TIMED};
+	struct cd_backup b;
+	char err[400], msg[600], done[80] = "", d[TG_AUDIT_DETAIL_MAX];
+	int idx[CD_BACKUP_FILES_MAX], i, k, n, status;
+
+	if (body_ok(c) < 0 || (n = get_str(c, "file", text, sizeof(text))) < 0)
+		return;
+	if (cd_backup_parse(text, (size_t)n, &b, err, sizeof(err)) < 0)
+		goto refuse;
+	if (b.n == 0) {
+		snprintf(err, sizeof(err), "the backup holds no files");
+		goto refuse;
+	}
+	for (i = 0; i < b.n; i++) {
+		idx[i] = cd_cfg_index(b.f[i].name);
+		if (idx[i] < 0) {
+			snprintf(err, sizeof(err), "the backup holds '%s', which is none of timed.conf, "
+			         "network and site.conf", b.f[i].name);
+			goto refuse;
+		}
+	}
+	for (i = 0; i < b.n; i++)
+		if (cd_cfg_check(c->m, idx[i], b.f[i].data, b.f[i].len, err, sizeof(err)) < 0)
+			goto refuse;
+	for (k = 0; k < (int)(sizeof(order) / sizeof(order[0])); k++) {
+		for (i = 0; i < b.n && idx[i] != order[k]; i++)
+			;
+		if (i == b.n)
+			continue;
+		status = 500;
+		if (cd_cfg_install(c->m, idx[i], b.f[i].data, b.f[i].len, &status, err,
+		                   sizeof(err)) < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s (restored before it: %s)", b.f[i].name, err,
+			         done[0] ? done : "nothing");
+			audit(c, c->who.user, "config.restore", "fail", msg);
+			cd_cfg_error(c->o, status, "file", msg);
+			return;
+		}
+		snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s%s", done[0] ? " " : "",
+		         b.f[i].name);
+	}
+	snprintf(d, sizeof(d), "restored %s", done);
+	audit(c, c->who.user, "config.restore", "ok", d);
+	answer_message(c, "configuration restored; the services restart (network settings take "
+	                  "effect at the next boot)");
+	return;
+refuse:
+	audit(c, c->who.user, "config.restore", "fail", err);
+	cd_cfg_error(c->o, 400, "file", err);
+}
+
 /* ---- routes: users ---- */
 
 static void h_users_get(struct ctx *c)
@@ -1506,6 +1727,18 @@ static const struct route routes[] = {
     {CD_POST, "/api/update", 0, NEED_OPERATOR, 1, h_update_post},
     {CD_POST, "/api/update/rollback", 0, NEED_ADMIN, 1, h_rollback},
     {CD_POST, "/api/reboot", 0, NEED_ADMIN, 1, h_reboot},
+    {CD_GET, "/api/logs", 0, NEED_VIEWER, 0, h_logs},
+    {CD_GET, "/api/services", 0, NEED_VIEWER, 0, h_services},
+    {CD_POST, "/api/services/restart", 0, NEED_ADMIN, 1, h_services_restart},
+    {CD_GET, "/api/config", 0, NEED_VIEWER, 0, h_config_get},
+    {CD_POST, "/api/config/time", 0, NEED_ADMIN, 1, h_config_post},
+    {CD_POST, "/api/config/upstreams", 0, NEED_ADMIN, 1, h_config_post},
+    {CD_POST, "/api/config/network", 0, NEED_ADMIN, 1, h_config_post},
+    {CD_POST, "/api/config/revert", 0, NEED_ADMIN, 1, h_config_post},
+    {CD_POST, "/api/config/tls", 0, NEED_ADMIN, 1, h_config_tls},
+    {CD_POST, "/api/config/tls/csr", 0, NEED_ADMIN, 1, h_config_tls_csr},
+    {CD_GET, "/api/config/backup", 0, NEED_VIEWER, 0, h_config_backup},
+    {CD_POST, "/api/config/restore", 0, NEED_ADMIN, 1, h_config_restore},
     {CD_GET, "/api/audit", 0, NEED_ADMIN, 0, h_audit},
     {CD_GET, "/api/audit/export", 0, NEED_ADMIN, 0, h_audit_export},
     {CD_GET, "/api/users", 0, NEED_ADMIN, 0, h_users_get},

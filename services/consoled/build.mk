@@ -6,9 +6,14 @@
 # (consoled/assets.sh), compiled into the web role.
 PROGS += consoled
 consoled_SRCS := consoled/main.c consoled/api.c consoled/users.c consoled/status.c \
-	consoled/update.c consoled/web.c consoled/web_http.c consoled/session.c \
+	consoled/update.c consoled/svctl.c consoled/web.c consoled/web_http.c consoled/session.c \
 	consoled/ratelimit.c consoled/assets.c
 consoled_LIBS := -lseccomp -lbearssl
+# config.c checks the site's files with their consumers' own parsers:
+# timed's conf.c and tg-netpolicy's policy.c (both pure)
+consoled_SRCS += consoled/config.c timed/conf.c netpolicy/policy.c
+# ntsd's certificate (upload, CSR) and the configuration backup format
+consoled_SRCS += consoled/cfgtls.c consoled/cfgbackup.c
 
 CD_WWW := $(sort $(wildcard consoled/www/*))
 $(O)/gen/consoled_assets.c: consoled/assets.sh $(CD_WWW)

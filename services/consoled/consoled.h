@@ -27,6 +27,7 @@
 
 #include "audit.h"
 #include "consoled_ipc.h"
+#include "ntsstats.h"
 #include "ratelimit.h"
 #include "sandbox.h"
 #include "session.h"
@@ -41,8 +42,19 @@ struct cd_conf {
 	char data_dir[256];      /* /data/consoled */
 	char time_status[256];   /* /run/timegate/time/status */
 	char gnss_status[256];   /* /run/timegate/time/gnss */
+	/* NTS figures (status.c) */
+	char ntsd_stats[256];    /* /run/timegate/ntsd/stats: ntsd's counters (lib/ntsstats.h) */
 	char updated_sock[256];  /* /run/timegate/update/updated.sock */
 	char release_file[256];  /* /etc/timegate/release */
+	char log_sock[256];      /* /run/timegate/log.sock: tg-supervise's log ring (svctl.c) */
+	char status_sock[256];   /* /run/timegate/status.sock: its services' states */
+	char control_sock[256];  /* /run/timegate/control.sock: restart SERVICE, run ACTION */
+	char nts_tls_dir[256];   /* /data/config/nts: ntsd's cert.pem and key.pem (cfgtls.c) */
+	char config_dir[256];    /* /data/config: timed.conf, network (config.c) */
+	char site_conf[256];     /* /data/policy/site.conf: the network policy's site settings */
+	char network_policy[256]; /* /etc/timegate/network.policy (site.conf is checked against it) */
+	char roles[256];         /* /etc/timegate/roles: "ROLE IFNAME" lines */
+	char network_applied[256]; /* /run/timegate/network.applied: what rc.boot applied */
 	char listen[64];         /* -l / listen: "ADDR PORT" for tests, "" under tg-supervise */
 	uint32_t kdf_iterations; /* for new password hashes (600000) */
 	uint32_t session_idle_s; /* 900 */
@@ -110,6 +122,17 @@ struct cd_history {
 	int64_t minute_t;
 };
 
+/*
+ * NTS figures (status.c): the last counters file sampled, and the rates
+ * between the last two distinct files (by their 'updated' stamps).
+ */
+struct cd_nts {
+	struct tg_ntsstats last; /* the newest file read (have) */
+	int have;
+	int have_rates;          /* rates below are from last and the file before it */
+	double ntp_rps, nts_rps, refused_rps, ke_per_min;
+};
+
 /* An install streaming to updated (update.c). */
 struct cd_upload {
 	int active;
@@ -139,6 +162,11 @@ struct cd_main {
 	void *rng;               /* struct tg_rng * */
 	int64_t (*now_mono)(void); /* seconds, for sessions/limits (tests replace it) */
 	int64_t (*now_real)(void); /* unix seconds */
+	/* tg-supervise's control socket: cd_svc_command (svctl.c); tests set a fake */
+	int (*svc)(struct cd_main *m, const char *cmd, char *err, size_t errlen);
+	/* NTS figures (status.c) */
+	struct cd_nts nts;
+	int64_t console_cert_not_after; /* the device certificate's (main.c); 0: unknown */
 };
 
 /* main.c: n random bytes from m->rng (tests provide their own). */
@@ -188,5 +216,117 @@ void cd_web_main(const struct cd_tls_creds *creds, const int *listen_fds, int n_
     __attribute__((noreturn));
 /* the web role's seccomp table, for consoled -S and the policy docs */
 void cd_web_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t cap);
+
+
+/*
+ * cfgtls.c: ntsd's TLS credentials in conf.nts_tls_dir (cert.pem, key.pem,
+ * and their .prev).  Errors the user caused (status 400) start with the
+ * request's form field and ": " ("cert: ...", "key: ", "cn: ", "dns: ");
+ * on success cd_tls_install leaves a summary for the audit record in err
+ * (subject, expiry; never key material).
+ */
+struct tg_json;
+void cd_tls_info(struct cd_main *m, struct tg_json *j); /* members of the open "tls" object */
+/* key NULL: use the pending key of the last cd_tls_csr; installs and runs "restart ntsd" */
+int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const char *key,
+		   size_t key_len, int *status, char *err, size_t errlen);
+/* new P-256 key kept as DATA_DIR/nts-pending-key.pem (0600); the CSR's PEM into out */
+long cd_tls_csr(struct cd_main *m, const char *cn, const char *dns_lines, char *out, size_t cap,
+		int *status, char *err, size_t errlen);
+/* the .prev pair back, checked and installed like an upload (409: none); for
+ * POST /api/config/revert {"what": "tls"} */
+int cd_tls_revert(struct cd_main *m, int *status, char *err, size_t errlen);
+
+/* cfgbackup.c: the backup file format of design.md D, pure (data points into the parsed buffer) */
+#define CD_BACKUP_FILES_MAX 8
+#define CD_BACKUP_NAME_LEN  32
+struct cd_backup_file {
+	char name[CD_BACKUP_NAME_LEN];
+	const char *data;
+	size_t len;
+};
+struct cd_backup {
+	int n;
+	struct cd_backup_file f[CD_BACKUP_FILES_MAX];
+};
+/* 0, or -1 with err naming the line ("backup line 7: ...") */
+int cd_backup_parse(const char *buf, size_t len, struct cd_backup *b, char *err, size_t errlen);
+/* the file's text into out; its length, or -1 (does not fit, bad name or length) */
+long cd_backup_format(const struct cd_backup *b, char *out, size_t cap);
+
+
+/*
+ * config.c: the site configuration files (timed.conf and network in
+ * conf.config_dir, conf.site_conf), checked with their consumers' parsers,
+ * written atomically with NAME.prev kept, applied through m->svc.
+ */
+enum { CD_CFG_TIMED, CD_CFG_NETWORK, CD_CFG_SITE, CD_CFG_N };
+const char *cd_cfg_name(int f);     /* "timed.conf", "network", "site.conf" */
+int cd_cfg_index(const char *name); /* inverse, -1 if unknown */
+int cd_cfg_path(const struct cd_main *m, int f, char *path, size_t cap);
+/* the whole text of file f checked by its consumer's parser: 0, or -1 with
+ * err ("timed.conf:12: ...") */
+int cd_cfg_check(struct cd_main *m, int f, const char *text, size_t len, char *err, size_t errlen);
+/* Keep the current file as .prev, write text atomically, apply it (timed.conf:
+ * "restart timed"; site.conf: "run firewall"; network: nothing, next boot).
+ * 0, or -1 with *status (400 invalid, 500 write failed, 502 apply failed) and
+ * err; when the apply fails the previous text (and .prev) is written back. */
+int cd_cfg_install(struct cd_main *m, int f, const char *text, size_t len, int *status, char *err,
+		   size_t errlen);
+/* {"error": msg, "field": field} (field NULL or "": none) */
+void cd_cfg_error(struct cd_out *o, int status, const char *field, const char *msg);
+/* GET /api/config (design.md D; the "tls" object from cd_tls_info) */
+void cd_config_json(struct cd_main *m, struct cd_out *o);
+/* POST /api/config/WHAT, WHAT time|upstreams|network|revert, after api.c's
+ * checks (admin, CSRF, a flat JSON body): answers into o, audits "config.WHAT" */
+void cd_config_post(struct cd_main *m, const char *what, const char *body, size_t len,
+		    const char *user, const char *addr, struct cd_out *o);
+
+/*
+ * svctl.c: tg-supervise's sockets (conf.log_sock, status_sock,
+ * control_sock).  cmd is one control line without "\n", e.g. "restart
+ * timed", "run firewall": 0 when the answer was "ok"; -1 with err holding
+ * the supervisor's error text (or why it could not be reached).  Callers
+ * go through m->svc.
+ */
+int cd_svc_command(struct cd_main *m, const char *cmd, char *err, size_t errlen);
+void cd_logs_json(struct cd_main *m, const char *query, struct cd_out *o); /* GET /api/logs */
+void cd_services_json(struct cd_main *m, struct cd_out *o);               /* GET /api/services */
+/* POST /api/services/restart after its checks of role and CSRF: name must be one of
+ * status.sock's services and not the console itself; {"message"} or an error */
+void cd_services_restart(struct cd_main *m, const char *name, struct cd_out *o);
+
+#define CD_SVC_NAME_MAX 31
+#define CD_SVC_MAX      32 /* tg-supervise's SV_MAX_SERVICES */
+#define CD_SVC_SELF     "consoled"
+#define CD_LOGS_DEFAULT 200
+#define CD_LOGS_MAX     1000
+/* 1 if s[0..n) is a service name as the supervisor's status and lib/log write them */
+int cd_svc_name_ok(const char *s, size_t n);
+/* one log.sock record, without its "\n" (pure; pointers into line) */
+struct cd_logline {
+	const char *t;       /* "12.345678": seconds since boot, as the ring holds it; "" if none */
+	size_t t_len;
+	const char *service; /* NAME of a leading "NAME[ROLE] " (lib/log.h), "" if none */
+	size_t service_len;
+	const char *text;    /* the line after the timestamp, as the service wrote it */
+	size_t text_len;
+};
+void cd_logline_parse(const char *line, size_t len, struct cd_logline *l);
+/* The /api/logs answer over a dump buf[0..len): the newest n lines of service
+ * (NULL or "": any) whose text holds q (NULL or "": any; ASCII case-insensitive),
+ * oldest first; older_dropped: lines before buf were lost (truncated is then true).
+ * Its length, or -1 when it does not fit in out[0..cap) or n < 1. */
+long cd_logs_format(const char *buf, size_t len, const char *service, const char *q, long n,
+		    int older_dropped, char *out, size_t cap);
+/* status.sock's lines */
+struct cd_svc_status {
+	char name[CD_SVC_NAME_MAX + 1];
+	char state[16]; /* running waiting stopped failed-config */
+	int64_t pid, uptime_s, restarts;
+	int ready;
+};
+int cd_svc_status_parse(const char *buf, size_t len, struct cd_svc_status *s, int cap, int *n,
+			int *all_ready, char *err, size_t errlen);
 
 #endif

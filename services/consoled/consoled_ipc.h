@@ -35,7 +35,10 @@
 
 #include "ipc.h"
 
-#define CD_BODY_MAX     2048  /* JSON bodies of API requests */
+/* JSON bodies of API requests: a PEM chain and key, or a backup file, JSON-escaped */
+#define CD_BODY_MAX     16384
+#define CD_STR_(x)      #x
+#define CD_STR(x)       CD_STR_(x) /* a limit in a message */
 #define CD_CHUNK_MAX    3968  /* bytes per body/upload chunk message */
 #define CD_UPLOAD_WINDOW 16   /* upload chunks in flight */
 #define CD_PATH_MAX     128   /* decoded path, NUL-terminated */
@@ -82,6 +85,9 @@ struct cd_msg_req {
 	char auth[CD_AUTH_MAX];     /* Authorization, "" if none */
 	uint8_t body[CD_BODY_MAX];
 };
+
+/* one request is one IPC message (lib/ipc.h) */
+_Static_assert(sizeof(struct cd_msg_req) <= TG_IPC_PAYLOAD_MAX, "CD_MSG_REQ fits one message");
 
 #define CD_UP_F_LAST  1u
 #define CD_UP_F_ABORT 2u

@@ -74,8 +74,18 @@ void cd_conf_defaults(struct cd_conf *c)
 	snprintf(c->data_dir, sizeof(c->data_dir), "/data/consoled");
 	snprintf(c->time_status, sizeof(c->time_status), "/run/timegate/time/status");
 	snprintf(c->gnss_status, sizeof(c->gnss_status), "/run/timegate/time/gnss");
+	snprintf(c->ntsd_stats, sizeof(c->ntsd_stats), "%s", TG_NTSSTATS_PATH);
 	snprintf(c->updated_sock, sizeof(c->updated_sock), "/run/timegate/update/updated.sock");
 	snprintf(c->release_file, sizeof(c->release_file), "/etc/timegate/release");
+	snprintf(c->log_sock, sizeof(c->log_sock), "/run/timegate/log.sock");
+	snprintf(c->status_sock, sizeof(c->status_sock), "/run/timegate/status.sock");
+	snprintf(c->control_sock, sizeof(c->control_sock), "/run/timegate/control.sock");
+	snprintf(c->nts_tls_dir, sizeof(c->nts_tls_dir), "/data/config/nts");
+	snprintf(c->config_dir, sizeof(c->config_dir), "/data/config");
+	snprintf(c->site_conf, sizeof(c->site_conf), "/data/policy/site.conf");
+	snprintf(c->network_policy, sizeof(c->network_policy), "/etc/timegate/network.policy");
+	snprintf(c->roles, sizeof(c->roles), "/etc/timegate/roles");
+	snprintf(c->network_applied, sizeof(c->network_applied), "/run/timegate/network.applied");
 	c->kdf_iterations = 600000;
 	c->session_idle_s = 900;
 	c->session_max_s = 28800;
@@ -100,8 +110,18 @@ static int abs_path(const char *key, const char *v, char *dst, size_t cap, char 
 PATH_KEY(key_data_dir, "data-dir", data_dir)
 PATH_KEY(key_time_status, "time-status", time_status)
 PATH_KEY(key_gnss_status, "gnss-status", gnss_status)
+PATH_KEY(key_ntsd_stats, "ntsd-stats", ntsd_stats)
 PATH_KEY(key_updated_sock, "updated-socket", updated_sock)
 PATH_KEY(key_release, "release-file", release_file)
+PATH_KEY(key_log_sock, "log-socket", log_sock)
+PATH_KEY(key_status_sock, "status-socket", status_sock)
+PATH_KEY(key_control_sock, "control-socket", control_sock)
+PATH_KEY(key_nts_tls_dir, "nts-tls-dir", nts_tls_dir)
+PATH_KEY(key_config_dir, "config-dir", config_dir)
+PATH_KEY(key_site_conf, "site-conf", site_conf)
+PATH_KEY(key_network_policy, "network-policy", network_policy)
+PATH_KEY(key_roles, "roles", roles)
+PATH_KEY(key_network_applied, "network-applied", network_applied)
 
 static int key_listen(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
@@ -171,8 +191,18 @@ static const struct tg_conf_key conf_keys[] = {
     {"data-dir", 1, 1, 0, key_data_dir},
     {"time-status", 1, 1, 0, key_time_status},
     {"gnss-status", 1, 1, 0, key_gnss_status},
+    {"ntsd-stats", 1, 1, 0, key_ntsd_stats},
     {"updated-socket", 1, 1, 0, key_updated_sock},
     {"release-file", 1, 1, 0, key_release},
+    {"log-socket", 1, 1, 0, key_log_sock},
+    {"status-socket", 1, 1, 0, key_status_sock},
+    {"control-socket", 1, 1, 0, key_control_sock},
+    {"nts-tls-dir", 1, 1, 0, key_nts_tls_dir},
+    {"config-dir", 1, 1, 0, key_config_dir},
+    {"site-conf", 1, 1, 0, key_site_conf},
+    {"network-policy", 1, 1, 0, key_network_policy},
+    {"roles", 1, 1, 0, key_roles},
+    {"network-applied", 1, 1, 0, key_network_applied},
     {"kdf-iterations", 1, 1, 0, key_kdf},
     {"session-idle", 1, 1, 0, key_idle},
     {"session-max", 1, 1, 0, key_max},
@@ -793,6 +823,14 @@ int main(int argc, char **argv)
 		tg_fatal("mkdir %s", m.conf.data_dir);
 	if (load_creds(1, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_USAGE, "device certificate: %s", err);
+	{
+		/* its expiry, for the console-cert-expiring alarm (status.c) */
+		int64_t not_before;
+
+		if (tg_ntsstats_cert_validity(tls_chain.certs[0].data, tls_chain.certs[0].data_len,
+					      &not_before, &m.console_cert_not_after) < 0)
+			m.console_cert_not_after = 0;
+	}
 
 	/* the web role: before main reads any other input */
 	if (tg_ipc_pair(sv) < 0)
@@ -825,6 +863,7 @@ int main(int argc, char **argv)
 	/* own state */
 	m.now_mono = mono_s;
 	m.now_real = real_s;
+	m.svc = cd_svc_command;
 	m.rng = &rng;
 	path_in(path, sizeof(path), m.conf.data_dir, "users");
 	if (cd_users_load(&m.users, path, err, sizeof(err)) < 0)

@@ -25,6 +25,15 @@
  * figures for the day ring: the largest |offset| (sign kept), the largest
  * jitter and error bound, the worst state.  A point with no figures (no
  * fresh record) keeps CD_HIST_NONE in them and state -1; JSON shows null.
+ *
+ * NTS figures: ntsd's counters file (lib/ntsstats.h, rewritten every 2 s)
+ * is read anew per request for what it says now, and by
+ * cd_status_sample() for the rates: between the last two distinct files,
+ * over the seconds between their own 'updated' stamps (ntsd's write
+ * times: a console sample every second would see steps of 0 and 2 s).
+ * A counter that went down (or an earlier stamp) means ntsd restarted:
+ * no rate for that step.  A file older than CD_NTS_STALE_S is "NTS down"
+ * (ntsd stopped writing it), with every figure null.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,12 +49,15 @@
 #include "gnssstatus.h"
 #include "json.h"
 #include "log.h"
+#include "ntsstats.h"
 #include "timestatus.h"
 
 #define NS_PER_S 1000000000LL
 #define CD_HIST_NONE INT64_MIN        /* a figure not known at that point */
 #define CD_GNSS_STALE_S 16            /* as TG_TIMESTATUS_STALE_S: written every second */
 #define CD_REFUSAL_ALARM_S 600        /* a GNSS refusal stays an alarm this long */
+#define CD_NTS_STALE_S 10             /* ntsd writes its counters every 2 s */
+#define CD_CERT_ALARM_S (30 * 86400)  /* certificate expiry alarms start 30 days before */
 
 /* ------------------------------------------------------------ reading */
 
@@ -66,6 +78,13 @@ struct gnss_view {
 	enum rec_state rs;
 	struct tg_gnssstatus g;
 	int64_t age_s;
+	char why[512];
+};
+
+struct nts_view {
+	enum rec_state rs;
+	struct tg_ntsstats st;
+	int64_t age_s; /* by its 'updated' stamp against m->now_real() */
 	char why[512];
 };
 
@@ -177,6 +196,67 @@ static void read_gnss(struct cd_main *m, struct gnss_view *v)
 	if (v->age_s > CD_GNSS_STALE_S) {
 		v->rs = REC_STALE;
 		snprintf(v->why, sizeof v->why, "stale: written %" PRId64 " s ago", v->age_s);
+		return;
+	}
+	v->rs = REC_FRESH;
+}
+
+/*
+ * ntsd's counters file; openat, O_NONBLOCK and the regular-file check as
+ * read_time above.  REC_STALE when older than CD_NTS_STALE_S, REC_NONE
+ * when missing, malformed or more than CD_NTS_STALE_S ahead of the clock.
+ */
+static void read_nts(struct cd_main *m, struct nts_view *v)
+{
+	static char buf[TG_NTSSTATS_MAX + 1];
+	const char *path = m->conf.ntsd_stats;
+	char why[240];
+	struct stat sb;
+	ssize_t got;
+	int fd, e;
+
+	memset(v, 0, sizeof *v);
+	v->rs = REC_NONE;
+	v->age_s = -1;
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		snprintf(v->why, sizeof v->why, "%s: %s", path,
+			 e == ENOENT ? "no such file (is ntsd running?)" : strerror(e));
+		return;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(v->why, sizeof v->why, "%s: not a regular file", path);
+		return;
+	}
+	got = tg_read_full(fd, buf, sizeof buf);
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		snprintf(v->why, sizeof v->why, "%s: read: %s", path, strerror(e));
+		return;
+	}
+	if (tg_ntsstats_parse(buf, (size_t)got, &v->st, why, sizeof why) < 0) {
+		memset(&v->st, 0, sizeof v->st);
+		snprintf(v->why, sizeof v->why, "%s: %s", path, why);
+		return;
+	}
+	/* in uint64_t: no signed overflow whatever the file says */
+	v->age_s = (int64_t)((uint64_t)m->now_real() - (uint64_t)v->st.updated);
+	if (v->age_s < -CD_NTS_STALE_S) {
+		memset(&v->st, 0, sizeof v->st);
+		v->age_s = -1;
+		snprintf(v->why, sizeof v->why, "%s: written in the future (clock stepped back?)",
+			 path);
+		return;
+	}
+	if (v->age_s < 0)
+		v->age_s = 0;
+	if (v->age_s > CD_NTS_STALE_S) {
+		v->rs = REC_STALE;
+		snprintf(v->why, sizeof v->why, "%s: stale: written %" PRId64 " s ago (is ntsd running?)",
+			 path, v->age_s);
 		return;
 	}
 	v->rs = REC_FRESH;
@@ -402,9 +482,56 @@ static void json_gnss(struct cd_main *m, struct tg_json *j, const struct gnss_vi
 	tg_json_obj_end(j);
 }
 
-static void add_alarm(struct tg_json *j, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void add_alarm(struct tg_json *j, const char *level, const char *fmt, ...)
+/* floor((t - now) / 1 day): negative once t has passed */
+static int64_t days_until(int64_t t, int64_t now)
+{
+	int64_t d = (int64_t)((uint64_t)t - (uint64_t)now);
+
+	return d >= 0 ? d / 86400 : -((-(d + 1)) / 86400) - 1;
+}
+
+/* ok false and every figure null unless the counters file is fresh */
+static void json_nts(struct cd_main *m, struct tg_json *j, const struct nts_view *v)
+{
+	const struct tg_ntsstats *st = &v->st;
+	const struct cd_nts *n = &m->nts;
+	int fresh = v->rs == REC_FRESH;
+	int rates = fresh && n->have && n->have_rates;
+	int64_t now = m->now_real();
+
+	tg_json_obj(j, "nts");
+	tg_json_bool(j, "ok", fresh);
+	if (rates) {
+		tg_json_num(j, "ntp_rps", n->ntp_rps, 2);
+		tg_json_num(j, "nts_rps", n->nts_rps, 2);
+		tg_json_num(j, "ke_per_min", n->ke_per_min, 2);
+		tg_json_num(j, "refused_rps", n->refused_rps, 2);
+	} else {
+		tg_json_null(j, "ntp_rps");
+		tg_json_null(j, "nts_rps");
+		tg_json_null(j, "ke_per_min");
+		tg_json_null(j, "refused_rps");
+	}
+	if (fresh && st->cookie_key_created > 0)
+		tg_json_int(j, "cookie_key_age_s", (int64_t)((uint64_t)now -
+							     (uint64_t)st->cookie_key_created));
+	else
+		tg_json_null(j, "cookie_key_age_s");
+	if (fresh && st->cert_not_after != 0) {
+		tg_json_int(j, "cert_not_after", st->cert_not_after);
+		tg_json_int(j, "cert_days_left", days_until(st->cert_not_after, now));
+	} else {
+		tg_json_null(j, "cert_not_after");
+		tg_json_null(j, "cert_days_left");
+	}
+	tg_json_str(j, "reason", fresh ? NULL : v->why);
+	tg_json_obj_end(j);
+}
+
+/* {"level", "text", "id"}: id names the condition for the pages and scripts */
+static void add_alarm(struct tg_json *j, const char *level, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add_alarm(struct tg_json *j, const char *level, const char *id, const char *fmt, ...)
 {
 	char text[640];
 	va_list ap;
@@ -415,52 +542,99 @@ static void add_alarm(struct tg_json *j, const char *level, const char *fmt, ...
 	tg_json_obj(j, NULL);
 	tg_json_str(j, "level", level);
 	tg_json_str(j, "text", text);
+	tg_json_str(j, "id", id);
 	tg_json_obj_end(j);
 }
 
 /*
- * Errors first, then warnings, then information.  The TLS certificates'
- * expiry (ntsd's, the console's) is not among them: main cannot read
- * ntsd's certificate (its sandbox) and the console's own is web's.
+ * A certificate's expiry, at the level asked for: "error" once expired,
+ * "warning" within CD_CERT_ALARM_S.  not_after 0: unknown, no alarm.
+ */
+static void cert_alarm(struct tg_json *j, const char *level, const char *id, const char *what,
+		       const char *fix, int64_t not_after, int64_t now)
+{
+	int64_t days;
+
+	if (not_after == 0)
+		return;
+	if (not_after <= now) {
+		if (strcmp(level, "error") == 0)
+			add_alarm(j, level, id, "%s expired: %s", what, fix);
+		return;
+	}
+	if ((uint64_t)not_after - (uint64_t)now >= (uint64_t)CD_CERT_ALARM_S ||
+	    strcmp(level, "warning") != 0)
+		return;
+	days = days_until(not_after, now);
+	add_alarm(j, level, id, "%s expires in %" PRId64 " day%s: %s", what, days,
+		  days == 1 ? "" : "s", fix);
+}
+
+/*
+ * Errors first, then warnings, then information.  The certificates:
+ * ntsd's as its counters file names it, the console's own as main.c
+ * loaded it at start.
  */
 static void json_alarms(struct cd_main *m, struct tg_json *j, const struct time_view *tv,
-			const struct gnss_view *gv)
+			const struct gnss_view *gv, const struct nts_view *nv)
 {
+	static const char nts_fix[] = "NTS clients refuse it; install a new one (Configuration, "
+				      "NTS certificate)";
+	static const char console_fix[] = "browsers refuse it; install a new one (consoled(8))";
 	const struct tg_gnssstatus *g = &gv->g;
 	int fresh = tv->rs == REC_FRESH;
 	int st = tv->st.state;
+	int64_t now = m->now_real();
+	int64_t nts_na = nv->rs == REC_FRESH ? nv->st.cert_not_after : 0;
+	const char *lv[2] = {"error", "warning"};
+	int i;
 
 	tg_json_arr(j, "alarms");
 	if (fresh && st == TG_CLOCK_FAILED)
-		add_alarm(j, "error", "clock failed: time is not served (integrity check)");
+		add_alarm(j, "error", "clock-failed", "clock failed: time is not served (integrity check)");
 	if (gv->rs != REC_NONE && g->refusal[0]) {
-		int64_t d = m->now_real() - g->refusal_realtime_ns / NS_PER_S;
+		int64_t d = now - g->refusal_realtime_ns / NS_PER_S;
 
 		/* either way: after a clock step the refusal may seem to lie ahead */
 		if (d <= CD_REFUSAL_ALARM_S && d >= -CD_REFUSAL_ALARM_S)
-			add_alarm(j, "error", "spoofing suspected: %.*s", (int)sizeof g->refusal,
-			      g->refusal);
+			add_alarm(j, "error", "spoofing", "spoofing suspected: %.*s",
+				  (int)sizeof g->refusal, g->refusal);
 	}
-	if (!fresh)
-		add_alarm(j, "warning", "time status unavailable: %s", tv->why);
-	else if (st == TG_CLOCK_HOLDOVER)
-		add_alarm(j, "warning", "holdover: the reference is lost, the clock runs on its last frequency");
-	else if (st == TG_CLOCK_UNSYNC)
-		add_alarm(j, "warning", "clock unsynchronised");
-	if (gv->rs == REC_NONE)
-		add_alarm(j, "warning", "GNSS status unavailable: %s", gv->why);
-	else if (gv->rs == REC_STALE)
-		add_alarm(j, "warning", "GNSS status %s", gv->why);
-	else if (g->fix_mode != TG_GNSS_FIX_2D && g->fix_mode != TG_GNSS_FIX_3D)
-		add_alarm(j, "warning", "no GNSS fix");
+	if (nv->rs != REC_FRESH)
+		add_alarm(j, "error", "nts-down", "NTS service down: %s", nv->why);
+	for (i = 0; i < 2; i++) {
+		if (i == 1) {
+			if (!fresh)
+				add_alarm(j, "warning", "time-unavailable", "time status unavailable: %s",
+					  tv->why);
+			else if (st == TG_CLOCK_HOLDOVER)
+				add_alarm(j, "warning", "holdover",
+					  "holdover: the reference is lost, the clock runs on its last "
+					  "frequency");
+			else if (st == TG_CLOCK_UNSYNC)
+				add_alarm(j, "warning", "clock-unsync", "clock unsynchronised");
+			if (gv->rs == REC_NONE)
+				add_alarm(j, "warning", "gnss-unavailable",
+					  "GNSS status unavailable: %s", gv->why);
+			else if (gv->rs == REC_STALE)
+				add_alarm(j, "warning", "gnss-unavailable", "GNSS status %s", gv->why);
+			else if (g->fix_mode != TG_GNSS_FIX_2D && g->fix_mode != TG_GNSS_FIX_3D)
+				add_alarm(j, "warning", "gnss-no-fix", "no GNSS fix");
+		}
+		cert_alarm(j, lv[i], "cert-expiring", "the NTS certificate", nts_fix, nts_na, now);
+		cert_alarm(j, lv[i], "console-cert-expiring", "the console's certificate",
+			   console_fix, m->console_cert_not_after, now);
+	}
 	if (fresh && tv->st.leap != TG_LEAP_NONE)
-		add_alarm(j, "info", "leap second at the end of the UTC day (%s)", leap_name(tv->st.leap));
+		add_alarm(j, "info", "leap-second", "leap second at the end of the UTC day (%s)",
+			  leap_name(tv->st.leap));
 	tg_json_arr_end(j);
 }
 
 void cd_status_json(struct cd_main *m, struct cd_out *o)
 {
 	static struct gnss_view gv; /* 1 KiB: off main's stack */
+	static struct nts_view nv;
 	struct time_view tv;
 	struct tg_json j;
 	char head[65];
@@ -468,13 +642,15 @@ void cd_status_json(struct cd_main *m, struct cd_out *o)
 
 	read_time(m, &tv);
 	read_gnss(m, &gv);
+	read_nts(m, &nv);
 	for (i = 0; i < 32; i++)
 		snprintf(head + 2 * i, 3, "%02x", m->audit_prev[i]);
 	tg_json_init(&j, o->body, CD_OUT_MAX);
 	tg_json_obj(&j, NULL);
 	json_time(&j, &tv);
 	json_gnss(m, &j, &gv);
-	json_alarms(m, &j, &tv, &gv);
+	json_nts(m, &j, &nv);
+	json_alarms(m, &j, &tv, &gv, &nv);
 	tg_json_str(&j, "version", m->version);
 	tg_json_str(&j, "audit_head", head);
 	tg_json_obj_end(&j);
@@ -521,6 +697,41 @@ static void minute_merge(struct cd_history_point *w, const struct cd_history_poi
 		w->state = p->state;
 }
 
+/*
+ * The rates: a new file (by its stamp) against the last one; a stamp
+ * that went back or a counter that went down is a restart of ntsd, and
+ * that step has no rate.  A missing or unreadable file forgets the last.
+ */
+static void nts_sample(struct cd_main *m)
+{
+	static struct nts_view v;
+	struct cd_nts *n = &m->nts;
+	const struct tg_ntsstats *a = &n->last, *b = &v.st;
+	double dt;
+
+	read_nts(m, &v);
+	if (v.rs == REC_NONE) {
+		n->have = n->have_rates = 0;
+		return;
+	}
+	if (n->have && b->updated == a->updated)
+		return; /* ntsd has not written since */
+	if (!n->have || b->updated < a->updated || b->ntp_requests < a->ntp_requests ||
+	    b->nts_requests < a->nts_requests || b->nts_refused < a->nts_refused ||
+	    b->ke_handshakes < a->ke_handshakes || b->ke_failures < a->ke_failures) {
+		n->have_rates = 0;
+	} else {
+		dt = (double)((uint64_t)b->updated - (uint64_t)a->updated);
+		n->ntp_rps = (double)(b->ntp_requests - a->ntp_requests) / dt;
+		n->nts_rps = (double)(b->nts_requests - a->nts_requests) / dt;
+		n->refused_rps = (double)(b->nts_refused - a->nts_refused) / dt;
+		n->ke_per_min = (double)(b->ke_handshakes - a->ke_handshakes) * 60.0 / dt;
+		n->have_rates = 1;
+	}
+	n->last = *b;
+	n->have = 1;
+}
+
 void cd_status_sample(struct cd_main *m)
 {
 	struct cd_history *h = &m->hist;
@@ -528,6 +739,7 @@ void cd_status_sample(struct cd_main *m)
 	struct time_view v;
 	int64_t t = m->now_real(), mt;
 
+	nts_sample(m);
 	read_time(m, &v);
 	p.t = t;
 	if (v.rs == REC_FRESH) {
@@ -700,14 +912,18 @@ void cd_metrics(struct cd_main *m, struct cd_out *o)
 	static const char *const states[] = {"unsync", "locking", "locked", "holdover", "failed",
 					     "unavailable"};
 	static struct gnss_view gv;
+	static struct nts_view nv;
 	struct time_view tv;
 	struct text t = {o->body, 0, CD_OUT_MAX, 0};
 	const char *cur;
-	int fresh, have_g;
+	int fresh, have_g, have_n;
+	int64_t now = m->now_real();
 	size_t i;
 
 	read_time(m, &tv);
 	read_gnss(m, &gv);
+	read_nts(m, &nv);
+	have_n = nv.rs == REC_FRESH;
 	fresh = tv.rs == REC_FRESH;
 	have_g = gv.rs != REC_NONE;
 	cur = fresh ? state_name(tv.st.state) : "unavailable";
@@ -777,6 +993,38 @@ void cd_metrics(struct cd_main *m, struct cd_out *o)
 	       "PPS pulses missed since the time service started.");
 	if (have_g)
 		put(&t, "timegate_pps_missed_total %" PRIu64 "\n", gv.g.pps_missed);
+
+	/* ntsd's counters: totals since ntsd started (a drop is a restart) */
+	family(&t, "timegate_ntp_requests", "counter", NULL,
+	       "NTP requests answered (with or without NTS) since ntsd started.");
+	if (have_n)
+		put(&t, "timegate_ntp_requests_total %" PRIu64 "\n", nv.st.ntp_requests);
+	family(&t, "timegate_nts_requests", "counter", NULL,
+	       "NTS-authenticated requests answered since ntsd started.");
+	if (have_n)
+		put(&t, "timegate_nts_requests_total %" PRIu64 "\n", nv.st.nts_requests);
+	family(&t, "timegate_nts_refused", "counter", NULL,
+	       "NTS requests refused (NTS NAK) or dropped as malformed since ntsd started.");
+	if (have_n)
+		put(&t, "timegate_nts_refused_total %" PRIu64 "\n", nv.st.nts_refused);
+	family(&t, "timegate_ntske_handshakes", "counter", NULL,
+	       "NTS-KE sessions completed since ntsd started.");
+	if (have_n)
+		put(&t, "timegate_ntske_handshakes_total %" PRIu64 "\n", nv.st.ke_handshakes);
+	family(&t, "timegate_ntske_failures", "counter", NULL,
+	       "NTS-KE sessions failed (TLS, bad request, timeout) since ntsd started.");
+	if (have_n)
+		put(&t, "timegate_ntske_failures_total %" PRIu64 "\n", nv.st.ke_failures);
+	family(&t, "timegate_cookie_key_age_seconds", "gauge", "seconds",
+	       "Age of the current NTS cookie key.");
+	if (have_n && nv.st.cookie_key_created > 0)
+		put(&t, "timegate_cookie_key_age_seconds %" PRId64 "\n",
+		    (int64_t)((uint64_t)now - (uint64_t)nv.st.cookie_key_created));
+	family(&t, "timegate_nts_cert_expiry_seconds", "gauge", "seconds",
+	       "Seconds until the NTS certificate expires (negative once it has).");
+	if (have_n && nv.st.cert_not_after != 0)
+		put(&t, "timegate_nts_cert_expiry_seconds %" PRId64 "\n",
+		    (int64_t)((uint64_t)nv.st.cert_not_after - (uint64_t)now));
 
 	family(&t, "timegate", "info", NULL, "The running release.");
 	put(&t, "timegate_info{version=\"");

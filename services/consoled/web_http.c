@@ -310,7 +310,7 @@ int cd_web_route(const struct tg_http_req *hr, const struct sockaddr *peer, size
 		else if (hr->content_length > 0)
 			return refuse(hr, rt, 415, "request body must be application/json");
 		if (hr->content_length > CD_BODY_MAX)
-			return refuse(hr, rt, 413, "request body larger than 2048 bytes");
+			return refuse(hr, rt, 413, "request body larger than " CD_STR(CD_BODY_MAX) " bytes");
 		rq->body_len = (uint32_t)hr->content_length;
 	}
 	cd_web_addr(peer, peer_len, rq->addr, sizeof(rq->addr));

@@ -19,7 +19,8 @@
 #include <sys/types.h>
 
 #define TG_IPC_MAGIC 0x5447u /* "TG" */
-#define TG_IPC_PAYLOAD_MAX 4096
+/* the largest payload: consoled's CD_MSG_REQ carries a 16 KiB request body */
+#define TG_IPC_PAYLOAD_MAX 20480
 
 struct tg_ipc_hdr {
 	uint16_t magic; /* TG_IPC_MAGIC */

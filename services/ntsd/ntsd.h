@@ -4,7 +4,8 @@
  *
  *   main.c  "main": options, configuration, sockets, fork; then, without
  *           network access, reads the clock status file every second and
- *           passes it on; exits when the ntp role dies.
+ *           passes it on, and writes the roles' counters to the counters
+ *           file every 2 s; exits when the ntp role dies.
  *   ntp.c   "ntp": answers NTP client requests on the UDP sockets (IPv4
  *           and IPv6), plain and NTS-authenticated (cookie keys from
  *           main); no filesystem, no new sockets.
@@ -29,8 +30,8 @@
 #define NTSD_RULES_MAX       32 /* seccomp rules per role table, TG_SC_END included */
 #define NTSD_NTP_SOCKETS_MAX 4  /* NTP sockets (ntp, ntp6, ...) served at most */
 #define NTSD_KE_SOCKETS_MAX  4  /* NTS-KE sockets (ntske, ntske6, ...) served at most */
-#define NTSD_TLS_CERT        "/data/ntsd/tls/cert.pem"
-#define NTSD_TLS_KEY         "/data/ntsd/tls/key.pem"
+#define NTSD_TLS_CERT        "/data/config/nts/cert.pem"
+#define NTSD_TLS_KEY         "/data/config/nts/key.pem"
 #define NTSD_ROTATE_S        86400 /* default cookie key rotation interval */
 
 struct ntsd_conf {
@@ -49,6 +50,7 @@ struct ntsd_conf {
 	uint32_t rotate_s;             /* cookie key rotation interval */
 	char nts_server[256];          /* NTPv4 Server record to send ("" none) */
 	uint16_t nts_port;             /* NTPv4 Port record to send (0 none) */
+	char stats_file[NTSD_PATH_MAX]; /* counters file (lib/ntsstats.h); "" none */
 };
 
 /* The server's certificate chain and key, loaded by main before the ke role starts. */

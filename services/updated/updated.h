@@ -35,7 +35,7 @@
 #define UPD_STATE_DIR      "/data/updated"
 #define UPD_CMDLINE_PATH   "/proc/cmdline"
 #define UPD_SYSFS_BLOCK    "/sys/class/block"
-#define UPD_NTSD_CERT      "/data/ntsd/tls/cert.pem"
+#define UPD_NTSD_CERT      "/data/config/nts/cert.pem"
 #define UPD_TIME_STATUS    "/run/timegate/time/status"
 #define UPD_USER           "updated"
 

@@ -21,6 +21,20 @@
  *   CONSOLE_SKIP_TOTP    1: skip the two-factor step (it needs the device's
  *                        clock within 30 s of this host's, and waits up to
  *                        30 s for a fresh code)
+ *   CONSOLE_NTS_EXPECT   up | down | any: what the dashboard's NTS card must
+ *                        show: figures (ntsd running: the image), "NTS
+ *                        service not reporting" (no ntsd: the host test), or
+ *                        any = whichever /api/status says (default)
+ *   CONSOLE_LOGS_EXPECT  lines | unavailable | any: the Logs page shows log
+ *                        lines and filters them by service (a supervisor
+ *                        runs), or shows why the log is unavailable (none
+ *                        runs), or any = whichever /api/logs answers (default)
+ *   CONSOLE_CONFIG_EXPECT  ok | any: a valid time-source change must be
+ *                        saved (default ok); any also accepts the daemon's
+ *                        "could not apply" answer (no supervisor to restart
+ *                        timed), then the reload check is skipped
+ *   CONSOLE_RESTART      1: really restart a service from the Logs page (the
+ *                        fake; default: the confirm dialog is cancelled)
  *   SCREENSHOTS          folder for one PNG per step (default /tmp)
  *   CHROMIUM             browser binary (default /usr/bin/chromium)
  *
@@ -42,6 +56,9 @@ const ADMIN = process.env.CONSOLE_ADMIN || 'admin';
 const PASSWORD = process.env.CONSOLE_PASSWORD || 'tick-tock-GNSS-2024!';
 const SHOTS = process.env.SCREENSHOTS || '/tmp';
 const UPLOAD_EXPECT = process.env.CONSOLE_UPLOAD_EXPECT || 'ok';
+const NTS_EXPECT = process.env.CONSOLE_NTS_EXPECT || 'any';
+const LOGS_EXPECT = process.env.CONSOLE_LOGS_EXPECT || 'any';
+const CONFIG_EXPECT = process.env.CONSOLE_CONFIG_EXPECT || 'ok';
 const T = 15000; /* per wait; generous for a loaded machine or QEMU */
 
 let passed = 0, failed = 0, shotNo = 0;
@@ -249,6 +266,102 @@ async function main() {
 		assert(okMsg.includes(newUser), 'no confirmation: "' + okMsg + '"');
 	});
 
+	/* 6b. a configuration change as the user makes it (issue 7's "config
+	 * change"): a value out of range is refused next to its field, a good
+	 * one is saved and is still there after a reload */
+	await step(page, 'configuration: invalid holdover drift refused at the field, a valid one saved and kept', async () => {
+		await page.click('#nav a[data-route="config"]');
+		await page.waitForSelector('#cfg-time-holdover_drift_ppb', { timeout: T });
+		assert(await page.getAttribute('#cfg-nav-time', 'aria-current') === 'page', 'Time source not the current section');
+		assert(!(await page.isVisible('#cfg-readonly')), 'read-only note shown to an admin');
+		const before = await page.inputValue('#cfg-time-holdover_drift_ppb');
+		await page.fill('#cfg-time-holdover_drift_ppb', '200000'); /* timed takes 0 to 100000 */
+		await page.click('#cfg-time-submit');
+		await page.waitForFunction(() => document.querySelector('#cfg-time-holdover_drift_ppb-err').textContent.length > 0 ||
+			document.querySelector('#cfg-time-error').textContent.length > 0, null, { timeout: T });
+		const fieldErr = await page.textContent('#cfg-time-holdover_drift_ppb-err');
+		assert(fieldErr.length > 0, 'error not next to the field: "' + await page.textContent('#cfg-time-error') + '"');
+		assert(await page.getAttribute('#cfg-time-holdover_drift_ppb', 'aria-invalid') === 'true', 'field not marked invalid');
+		assert((await page.getAttribute('#cfg-time-holdover_drift_ppb', 'aria-describedby')).split(' ')
+			.includes('cfg-time-holdover_drift_ppb-err'), 'field not described by its error');
+		assert(await page.evaluate(() => document.activeElement.id) === 'cfg-time-holdover_drift_ppb', 'focus not on the bad field');
+		assert(await page.textContent('#cfg-time-ok') === '', 'a refused change reported as saved');
+		await shot(page, 'config-field-error');
+		const want = before === '1500' ? '2000' : '1500';
+		await page.fill('#cfg-time-holdover_drift_ppb', want);
+		await page.click('#cfg-time-submit');
+		await page.waitForFunction(() => document.querySelector('#cfg-time-ok').textContent.length > 0 ||
+			document.querySelector('#cfg-time-error').textContent.length > 0, null, { timeout: 60000 });
+		const okMsg = await page.textContent('#cfg-time-ok');
+		const err = await page.textContent('#cfg-time-error');
+		console.log('# config save answer: ' + (okMsg || err));
+		assert(await page.textContent('#cfg-time-holdover_drift_ppb-err') === '', 'old field error still shown');
+		assert(await page.getAttribute('#cfg-time-holdover_drift_ppb', 'aria-invalid') === null, 'field still marked invalid');
+		assert(await page.getAttribute('#cfg-time-ok', 'role') === 'status', 'saved message not in a status region');
+		if (CONFIG_EXPECT === 'any' && !okMsg) return;
+		assert(/saved/i.test(okMsg) && !err, 'expected "saved", got "' + (okMsg || err) + '"');
+		await page.reload();
+		await page.waitForSelector('#cfg-time-holdover_drift_ppb', { timeout: T });
+		const after = await page.inputValue('#cfg-time-holdover_drift_ppb');
+		assert(after === want, 'after reload holdover drift is ' + after + ', saved ' + want);
+	});
+
+	/* 6c. the other configuration sections draw from /api/config */
+	await step(page, 'configuration sections: upstream servers, network (a service offered on a further role, saved), NTS certificate, backup', async () => {
+		await page.click('#cfg-nav-upstreams');
+		await page.waitForSelector('#cfg-upstreams', { timeout: T });
+		const cfg = await page.evaluate(async () => (await fetch('/api/config')).json());
+		const nServers = String(cfg.upstreams.servers || '').split('\n').filter((l) => l.trim()).length;
+		const rows = await page.locator('#cfg-servers .list-row').count();
+		assert(rows === nServers, rows + ' server rows for ' + nServers + ' servers');
+		/* add a row and remove it again: focus moves sensibly, nothing saved */
+		await page.click('#cfg-servers-add');
+		assert(await page.locator('#cfg-servers .list-row').count() === rows + 1, 'Add did not add a row');
+		assert(await page.evaluate(() => document.activeElement.closest('.list-row') !== null), 'focus not in the new row');
+		await page.click('#cfg-servers .list-row:last-child .list-remove button');
+		assert(await page.locator('#cfg-servers .list-row').count() === rows, 'Remove did not remove the row');
+		await shot(page, 'config-upstreams');
+		await page.click('#cfg-nav-network');
+		await page.waitForSelector('#cfg-network', { timeout: T });
+		const pend = await page.textContent('#cfg-pending-reboot');
+		assert(cfg.network.pending_reboot ? /waits for the next reboot/.test(pend) : /No address change/.test(pend),
+			'pending reboot shown as "' + pend + '"');
+		const nIf = Array.isArray(cfg.network.interfaces) ? cfg.network.interfaces.length : 0;
+		assert(await page.locator('#cfg-ifaces-active tbody tr').count() === nIf, 'interfaces table does not list ' + nIf);
+		await shot(page, 'config-network');
+		/* offer NTP on the management network too (or stop): site.conf is
+		 * saved and the firewall reloaded through the supervisor's action */
+		const box = page.locator('#cfg-serve input[name="ntp mgmt"]');
+		await box.setChecked(!(await box.isChecked()));
+		await page.click('#cfg-network-submit');
+		await page.waitForFunction(() => document.querySelector('#cfg-network-ok').textContent.length > 0 ||
+			document.querySelector('#cfg-network-error').textContent.length > 0, null, { timeout: 90000 });
+		const netOk = await page.textContent('#cfg-network-ok');
+		const netErr = await page.textContent('#cfg-network-error');
+		console.log('# network save answer: ' + (netOk || netErr));
+		assert(/saved/i.test(netOk) && !netErr, 'network: expected "saved", got "' + (netOk || netErr) + '"');
+		await page.click('#cfg-nav-tls');
+		await page.waitForSelector('#cfg-tls', { timeout: T });
+		const exp = await page.textContent('#cfg-tls-expiry');
+		if (cfg.tls && cfg.tls.not_after > 0) {
+			assert(/^\d{4}-\d\d-\d\d \((\d+ days? left|expired)/.test(exp), 'expiry shown as "' + exp + '"');
+			const cls = await page.getAttribute('#cfg-tls-expiry', 'class') || '';
+			assert((cfg.tls.days_left < 30) === /expiry-(warn|bad)/.test(cls), 'warning style ' + cls + ' for ' + cfg.tls.days_left + ' days');
+		}
+		assert(await page.isVisible('#cfg-csr'), 'no CSR form for the admin');
+		await shot(page, 'config-tls');
+		await page.click('#cfg-nav-backup');
+		await page.waitForSelector('#cfg-restore', { timeout: T });
+		assert(await page.getAttribute('#cfg-backup-download', 'href') === '/api/config/backup', 'backup link');
+		const b = await page.evaluate(async () => {
+			const r = await fetch('/api/config/backup');
+			return { status: r.status, disp: r.headers.get('Content-Disposition') || '', text: await r.text() };
+		});
+		assert(b.status === 200 && /attachment; filename="?timegate-config-\d{8}\.txt/.test(b.disp), 'backup answer ' + b.status + ' ' + b.disp);
+		assert(/^timegate-config 1\n/.test(b.text) && /\nsha256 [0-9a-f]{64}\n?$/.test(b.text), 'backup is not the documented format');
+		await shot(page, 'config-backup');
+	});
+
 	/* 7. update upload */
 	await step(page, 'update upload shows progress to 100 % and the answer', async () => {
 		await page.click('#nav a[data-route="updates"]');
@@ -307,6 +420,108 @@ async function main() {
 		assert(href === '/api/audit/export', 'export link is ' + href);
 	});
 
+	/* 9b. logs and services */
+	await step(page, 'logs page shows the log and filters it by service; services table', async () => {
+		const api = await page.evaluate(async () => {
+			const r = await fetch('/api/logs?n=50');
+			let d = null;
+			try { d = await r.json(); } catch (e) { d = null; }
+			return { status: r.status, n: d && Array.isArray(d.lines) ? d.lines.length : -1 };
+		});
+		const want = LOGS_EXPECT !== 'any' ? LOGS_EXPECT : (api.status === 200 && api.n > 0 ? 'lines' : 'unavailable');
+		console.log('# logs: /api/logs answered ' + api.status + ' with ' + api.n + ' lines; expecting ' + want);
+		await page.click('#nav a[data-route="logs"]');
+		await page.waitForSelector('#log-form', { timeout: T });
+		if (want === 'unavailable') {
+			await page.waitForFunction(() => document.querySelector('#log-error').textContent.length > 0, null, { timeout: T });
+			assert(/^Log unavailable: ./.test(await page.textContent('#log-error')), 'no reason shown');
+			return;
+		}
+		await page.waitForSelector('#log-lines .line', { timeout: T });
+		assert(await page.locator('#log-lines .line').count() > 0, 'no log lines');
+		/* log text is text: nothing in the lines became an element */
+		assert(await page.evaluate(() => [...document.querySelectorAll('#log-lines .lx')].every((n) => n.children.length === 0)),
+			'markup inside a log line');
+		await page.waitForSelector('#services-table tbody tr', { timeout: T });
+		const names = await page.$$eval('#services-table tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+		assert(names.length > 0, 'services table empty');
+		/* filter by a service that has lines */
+		const seen = await page.$$eval('#log-lines .ls', (ns) => [...new Set(ns.map((n) => n.textContent))]);
+		const svc = seen.find((n) => n && n !== 'consoled' && names.includes(n)) || seen[0];
+		await page.selectOption('#log-service', svc);
+		await page.waitForFunction((sv) => {
+			const ls = [...document.querySelectorAll('#log-lines .ls')];
+			return ls.length > 0 && ls.every((n) => n.textContent === sv);
+		}, svc, { timeout: T });
+		assert((await page.textContent('#log-info')).includes(svc), 'status line does not name ' + svc);
+		await page.selectOption('#log-service', '');
+		/* admins get Restart buttons, but not for the console itself */
+		const btns = await page.$$eval('#services-table button', (bs) => bs.map((b) => b.getAttribute('aria-label')));
+		assert(btns.length > 0 && !btns.includes('Restart consoled'), 'restart buttons: ' + btns.join(', '));
+		const target = names.find((n) => n !== 'consoled');
+		await page.click('#services-table button[aria-label="Restart ' + target + '"]');
+		await page.waitForSelector('#confirm[open]', { timeout: T });
+		assert((await page.textContent('#confirm-title')).includes(target), 'dialog does not name ' + target);
+		if (process.env.CONSOLE_RESTART === '1') {
+			await page.click('#confirm-ok');
+			await page.waitForFunction(() => document.querySelector('#svc-ok').textContent.length > 0 ||
+				document.querySelector('#svc-error').textContent.length > 0, null, { timeout: T });
+			assert(await page.textContent('#svc-error') === '', 'restart refused: ' + await page.textContent('#svc-error'));
+		} else {
+			await page.keyboard.press('Escape');
+			await page.waitForSelector('#confirm:not([open])', { state: 'attached', timeout: T });
+			assert(await page.textContent('#svc-ok') === '', 'restart ran although cancelled');
+		}
+	});
+
+	/* 9c. the dashboard's NTS card: ntsd's figures, or that it is not reporting */
+	await step(page, 'dashboard NTS card shows the NTS figures (or that ntsd is not reporting)', async () => {
+		await page.click('#nav a[data-route="dashboard"]');
+		await page.waitForSelector('#nts-state', { timeout: T });
+		await page.waitForFunction(() => /reporting/.test(document.querySelector('#nts-state').textContent), null, { timeout: T });
+		const st = await page.evaluate(async () => (await fetch('/api/status')).json());
+		const up = !!(st.nts && st.nts.ok);
+		const want = NTS_EXPECT !== 'any' ? NTS_EXPECT : (up ? 'up' : 'down');
+		console.log('# nts: /api/status says ok=' + up + '; expecting ' + want);
+		if (want === 'down') {
+			await page.waitForFunction(() => document.querySelector('#nts-state').textContent === 'NTS service not reporting.', null, { timeout: T });
+			assert(await page.textContent('#nts-ntp') === '\u2014', 'figures shown although ntsd is not reporting');
+			return;
+		}
+		await page.waitForFunction(() => document.querySelector('#nts-state').textContent === 'NTS service reporting.', null, { timeout: T });
+		for (const [id, unit] of [['#nts-ntp', '/s'], ['#nts-nts', '/s'], ['#nts-ke', '/min'], ['#nts-refused', '/s']]) {
+			const v = await page.textContent(id);
+			assert(new RegExp('^[0-9]+(\\.[0-9]+)?\\u00a0' + unit.replace('/', '\\/') + '$').test(v), id + ' shows "' + v + '"');
+		}
+		assert(/^[0-9.]+\u00a0(min|h|days)$/.test(await page.textContent('#nts-key-age')), 'cookie key age: ' + await page.textContent('#nts-key-age'));
+		const cert = await page.textContent('#nts-cert');
+		assert(/^(\d{4}-\d\d-\d\d \(.*(left|ago)\)|None)$/.test(cert), 'certificate expiry: ' + cert);
+		await page.locator('#nts-card').screenshot({ path: path.join(SHOTS, 'console-nts-card.png') }).catch(() => {});
+	});
+
+	/* 9d. below admin the configuration is read-only and services cannot be restarted */
+	await step(page, 'an operator sees the configuration read-only and no restart buttons', async () => {
+		const ctx2 = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+		const p2 = await ctx2.newPage();
+		p2.on('pageerror', (e) => problems.push('page error (operator): ' + e.message));
+		try {
+			await p2.goto(url('#/config'));
+			await login(p2, newUser, 'operator-pass-0042');
+			await p2.waitForSelector('#cfg-time-holdover_drift_ppb', { timeout: T });
+			assert(await p2.isVisible('#cfg-readonly'), 'no read-only note');
+			assert(await p2.isDisabled('#cfg-time-holdover_drift_ppb'), 'field editable for an operator');
+			assert(await p2.locator('#cfg-time-submit').count() === 0, 'Save button shown to an operator');
+			assert(await p2.locator('#cfg-time-undo').count() === 0, 'Undo button shown to an operator');
+			await shot(p2, 'config-operator-readonly');
+			await p2.click('#nav a[data-route="logs"]');
+			await p2.waitForSelector('#log-form', { timeout: T });
+			await p2.waitForSelector('#services-table, #svc-error:not(:empty)', { timeout: T });
+			assert(await p2.locator('#services-table button').count() === 0, 'restart buttons shown to an operator');
+		} finally {
+			await ctx2.close();
+		}
+	});
+
 	/* 10. two-factor: enrol, log in with a code, turn it off again */
 	if (process.env.CONSOLE_SKIP_TOTP === '1') {
 		console.log('ok - two-factor enrol, login with code, disable # SKIP CONSOLE_SKIP_TOTP=1');
@@ -354,18 +569,20 @@ async function main() {
 		const loaded = {
 			dashboard: '#sat-table', updates: '#upload-form', audit: '#audit-table',
 			users: '#users-table', account: '#totp-box > *',
+			'config/time': '#cfg-time', 'config/upstreams': '#cfg-upstreams', 'config/network': '#cfg-network',
+			'config/tls': '#cfg-tls', 'config/backup': '#cfg-restore', logs: '#log-form',
 		};
 		for (const [r, sel] of Object.entries(loaded)) {
 			await page.goto(url('#/' + r));
 			await page.waitForFunction((rr) => document.querySelector('nav a[aria-current="page"]') &&
-				document.querySelector('nav a[aria-current="page"]').dataset.route === rr, r, { timeout: T });
+				document.querySelector('nav a[aria-current="page"]').dataset.route === rr.split('/')[0], r, { timeout: T });
 			await page.waitForSelector(sel, { timeout: T });
 			if (r === 'updates') {
 				await page.waitForFunction(() => document.querySelector('#update-phase').textContent !== '\u2014', null, { timeout: T });
 			}
 			const sw = await page.evaluate(() => document.documentElement.scrollWidth);
 			if (sw > 360) bad.push(r + ': ' + sw);
-			await shot(page, 'phone-' + r);
+			await shot(page, 'phone-' + r.replace('/', '-'));
 		}
 		await page.goto(url('#/dashboard'));
 		await page.waitForSelector('#clock-state-text', { timeout: T });
@@ -419,9 +636,14 @@ async function main() {
 		});
 		assert(r.length === 0, r.join('; '));
 		const unlabelled = [];
-		for (const r2 of ['account', 'users', 'updates']) {
+		const forms = {
+			account: 'main form', users: 'main form', updates: 'main form', 'config/time': '#cfg-time',
+			'config/upstreams': '#cfg-upstreams', 'config/network': '#cfg-network', 'config/tls': '#cfg-csr',
+			'config/backup': '#cfg-restore', logs: '#log-form',
+		};
+		for (const [r2, sel] of Object.entries(forms)) {
 			await page.goto(url('#/' + r2));
-			await page.waitForSelector('main form', { timeout: T });
+			await page.waitForSelector(sel, { timeout: T });
 			unlabelled.push(...await page.evaluate(() => [...document.querySelectorAll('input, select')]
 				.filter((i) => i.type !== 'hidden' && !(i.labels && i.labels.length))
 				.map((i) => location.hash + ' ' + (i.id || i.name))));
@@ -438,6 +660,12 @@ async function main() {
 		assert(bg === 'rgb(17, 20, 24)', 'dark background not applied: ' + bg);
 		const plot = await canvasInk(page, '#plot', '--plot-offset');
 		assert(plot.colour > 8, 'no offset line in dark mode (' + JSON.stringify(plot) + ')');
+		await shot(page, 'dark-dashboard');
+		for (const [r, sel] of [['config/network', '#cfg-network'], ['logs', '#log-form']]) {
+			await page.goto(url('#/' + r));
+			await page.waitForSelector(sel, { timeout: T });
+			await shot(page, 'dark-' + r.replace('/', '-'));
+		}
 	});
 	await page.emulateMedia({ colorScheme: 'light' });
 

@@ -7,7 +7,11 @@ It serves the www/ files over HTTPS (a throwaway self-signed certificate made
 with the openssl CLI) with the same security headers as consoled's web role,
 and implements the JSON API of the design in memory: setup code ABCDE-FGHIJ,
 users and roles, login (with TOTP), sessions with CSRF tokens, status with a
-moving offset, history, update upload with progress, rollback/reboot, audit.
+moving offset, history, update upload with progress, rollback/reboot, audit,
+and the site configuration, logs, services and NTS figures (design.md D):
+GET/POST /api/config..., /api/logs, /api/services, /api/services/restart,
+"nts" in /api/status (FAKE_NTS=down: ntsd not reporting), with the
+daemon's 400 {"error", "field"} answers for invalid values.
 
 It is as strict as the real daemon where the front end could get things
 wrong: CSRF token on every state-changing request, Content-Type
@@ -44,7 +48,7 @@ import time
 import urllib.parse
 
 SETUP_CODE = "ABCDE-FGHIJ"
-BODY_MAX = 2048
+BODY_MAX = 16384  # consoled's CD_BODY_MAX: a PEM chain and key, a backup file
 UPLOAD_MAX = 256 * 1024 * 1024
 ROLES = {"viewer": 1, "operator": 2, "admin": 3}
 SECURITY_HEADERS = [
@@ -74,6 +78,346 @@ def totp_code(secret_b32, t):
     return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
+# ---- site configuration, logs and services (design.md D), in memory
+
+TIME_INTS = {  # key -> (lo, hi), timed's conf.c ranges in the API's units
+    "pps_delay_ns": (-100000000, 100000000), "nmea_window_min_ms": (-500, 999),
+    "nmea_window_max_ms": (-500, 999), "holdover_drift_ppb": (0, 100000), "lock_jitter_us": (1, 100000),
+}
+BAUDS = [4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
+LOG_SERVICES = ["timed", "ntsd", "consoled", "updated", "tg-supervise"]
+
+
+class ConfigError(Exception):
+    def __init__(self, status, msg, field=None):
+        super().__init__(msg)
+        self.status, self.msg, self.field = status, msg, field
+
+
+def fake_cert(days_left):
+    now = int(time.time())
+    return {"subject": "CN=time.example.net", "issuer": "CN=Example Issuing CA 1",
+            "not_before": now - 86400 * 60, "not_after": now + 86400 * days_left,
+            "days_left": days_left, "self_signed": False, "csr_pending": False}
+
+
+class SiteConfig:
+    def __init__(self):
+        self.time = {"device": "/dev/hvc1", "pps": "/dev/pps0", "baud": 9600, "parity": "none",
+                     "pps_edge": "assert", "pps_delay_ns": 0, "pps_only": False, "nmea_window_min_ms": 0,
+                     "nmea_window_max_ms": 900, "site": "", "survey": True, "holdover_drift_ppb": 1000,
+                     "lock_jitter_us": 50}
+        self.upstreams = {"servers": "192.0.2.10\n2001:db8:100::123 4460 nts.example.net",
+                          "cross_check_max_ms": 50, "cross_check_interval_s": 64}
+        self.ifaces = [{"name": "eth0", "role": "time", "address": "", "gateway": "-",
+                        "active_address": "10.0.2.15/24"},
+                       {"name": "eth1", "role": "mgmt", "address": "192.168.7.2/24", "gateway": "192.168.7.1",
+                        "active_address": "192.168.7.2/24"}]
+        self.net_text = "eth1 192.168.7.2/24 192.168.7.1"
+        self.dns = "198.51.100.53"
+        self.serve = ""
+        self.services = [{"name": "ntp", "role": "time", "proto": "udp", "port": 123},
+                         {"name": "nts-ke", "role": "time", "proto": "tcp", "port": 4460},
+                         {"name": "console", "role": "mgmt", "proto": "tcp", "port": 443},
+                         {"name": "metrics", "role": "mgmt", "proto": "tcp", "port": 9100}]
+        self.pending_reboot = False
+        self.tls = fake_cert(21)   # under 30 days: the warning style shows
+        self.pending_key = False
+        self.prev = {}             # what -> snapshot before the last change
+
+    def json(self):
+        return {"time": dict(self.time), "upstreams": dict(self.upstreams),
+                "network": {"interfaces": [dict(i) for i in self.ifaces], "dns": self.dns, "serve": self.serve,
+                            "services": self.services, "pending_reboot": self.pending_reboot},
+                "tls": dict(self.tls, csr_pending=self.pending_key)}
+
+    def snapshot(self, what):
+        if what == "time":
+            return dict(self.time)
+        if what == "upstreams":
+            return dict(self.upstreams)
+        if what == "network":
+            return (self.net_text, [dict(i) for i in self.ifaces], self.dns, self.serve)
+        return dict(self.tls)
+
+    def restore_snapshot(self, what, snap):
+        if what == "time":
+            self.time = snap
+        elif what == "upstreams":
+            self.upstreams = snap
+        elif what == "network":
+            self.net_text, self.ifaces, self.dns, self.serve = snap
+            self.pending_reboot = True
+        else:
+            self.tls = snap
+
+    # -- validation: the messages name what was expected and what was seen
+    @staticmethod
+    def want_int(body, k, lo, hi):
+        v = body.get(k)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ConfigError(400, "%s: expected a whole number, got %s" % (k, json.dumps(v)), k)
+        if not lo <= v <= hi:
+            raise ConfigError(400, "%s: expected %d to %d, got %d" % (k, lo, hi, v), k)
+        return v
+
+    @staticmethod
+    def want_addr(s, field, n, prefix=False):
+        import ipaddress
+        try:
+            if prefix:
+                return str(ipaddress.ip_interface(s))
+            return str(ipaddress.ip_address(s))
+        except ValueError:
+            raise ConfigError(400, "%s: line %d: expected an IPv4 or IPv6 address%s, got '%s'"
+                              % (field, n, "/prefix" if prefix else "", s), field)
+
+    def set_time(self, b):
+        new = dict(self.time)
+        if b.get("baud") not in BAUDS:
+            raise ConfigError(400, "baud: expected one of %s, got %s" % (", ".join(map(str, BAUDS)),
+                                                                          json.dumps(b.get("baud"))), "baud")
+        new["baud"] = b["baud"]
+        for k, ch in (("parity", ("none", "even", "odd")), ("pps_edge", ("assert", "clear"))):
+            if b.get(k) not in ch:
+                raise ConfigError(400, "%s: expected %s, got %s" % (k, " or ".join(ch), json.dumps(b.get(k))), k)
+            new[k] = b[k]
+        for k in ("pps_only", "survey"):
+            if not isinstance(b.get(k), bool):
+                raise ConfigError(400, "%s: expected true or false" % k, k)
+            new[k] = b[k]
+        for k, (lo, hi) in TIME_INTS.items():
+            new[k] = self.want_int(b, k, lo, hi)
+        if new["nmea_window_max_ms"] <= new["nmea_window_min_ms"]:
+            raise ConfigError(400, "nmea window: expected from < to, got %d %d"
+                              % (new["nmea_window_min_ms"], new["nmea_window_max_ms"]), "nmea_window_max_ms")
+        site = str(b.get("site", "")).strip()
+        if site:
+            w = site.split()
+            try:
+                lat, lon, alt = (float(x) for x in w)
+                assert -90 <= lat <= 90 and -180 <= lon <= 180 and -1000 <= alt <= 100000
+            except Exception:
+                raise ConfigError(400, "site: expected 'LAT LON ALT' (degrees, degrees, metres), got '%s'" % site,
+                                  "site")
+        new["site"] = site
+        self.prev["time"] = self.snapshot("time")
+        self.time = new
+
+    def set_upstreams(self, b):
+        text = str(b.get("servers", ""))
+        lines = [l.split() for l in text.split("\n") if l.strip()]
+        if len(lines) > 8:
+            raise ConfigError(400, "servers: at most 8, got %d" % len(lines), "servers")
+        for n, w in enumerate(lines, 1):
+            if len(w) > 3:
+                raise ConfigError(400, "servers: line %d: expected ADDR [PORT [NAME]], got %d words" % (n, len(w)),
+                                  "servers")
+            self.want_addr(w[0], "servers", n)
+            if len(w) > 1 and not (w[1].isdigit() and 1 <= int(w[1]) <= 65535):
+                raise ConfigError(400, "servers: line %d: expected a port 1 to 65535, got '%s'" % (n, w[1]), "servers")
+        xm = self.want_int(b, "cross_check_max_ms", 1, 10000)
+        xi = self.want_int(b, "cross_check_interval_s", 16, 86400)
+        self.prev["upstreams"] = self.snapshot("upstreams")
+        self.upstreams = {"servers": "\n".join(" ".join(w) for w in lines), "cross_check_max_ms": xm,
+                          "cross_check_interval_s": xi}
+
+    def set_network(self, b):
+        names = {i["name"]: i for i in self.ifaces}
+        lines = [l.split() for l in str(b.get("interfaces", "")).split("\n") if l.strip()]
+        addrs = {}
+        for n, w in enumerate(lines, 1):
+            if len(w) != 3:
+                raise ConfigError(400, "interfaces: line %d: expected IFNAME ADDR/LEN GATEWAY|-, got %d words"
+                                  % (n, len(w)), "interfaces")
+            if w[0] not in names:
+                raise ConfigError(400, "interfaces: line %d: expected one of %s, got '%s'"
+                                  % (n, ", ".join(names), w[0]), "interfaces")
+            if "/" not in w[1]:
+                raise ConfigError(400, "interfaces: line %d: expected ADDR/LEN, got '%s'" % (n, w[1]), "interfaces")
+            self.want_addr(w[1], "interfaces", n, prefix=True)
+            if w[2] != "-":
+                self.want_addr(w[2], "interfaces", n)
+            addrs.setdefault(w[0], (w[1], w[2]))
+        dns = [l.strip() for l in str(b.get("dns", "")).split("\n") if l.strip()]
+        for n, a in enumerate(dns, 1):
+            self.want_addr(a, "dns", n, prefix="/" in a)
+        roles = {i["role"] for i in self.ifaces}
+        svcs = {s["name"] for s in self.services}
+        serve = [l.split() for l in str(b.get("serve", "")).split("\n") if l.strip()]
+        for n, w in enumerate(serve, 1):
+            if len(w) != 2 or w[0] not in svcs or w[1] not in roles:
+                raise ConfigError(400, "serve: line %d: expected NAME ROLE (%s; %s), got '%s'"
+                                  % (n, "|".join(sorted(svcs)), "|".join(sorted(roles)), " ".join(w)), "serve")
+        self.prev["network"] = self.snapshot("network")
+        self.net_text = "\n".join(" ".join(w) for w in lines)
+        for i in self.ifaces:
+            i["address"], i["gateway"] = addrs.get(i["name"], ("", "-"))
+        self.dns = "\n".join(dns)
+        self.serve = "\n".join(" ".join(w) for w in serve)
+        self.pending_reboot = True
+
+    def set_tls(self, b):
+        cert, key = str(b.get("cert", "")), b.get("key")
+        if "-----BEGIN CERTIFICATE-----" not in cert:
+            raise ConfigError(400, "cert: expected a PEM certificate chain (-----BEGIN CERTIFICATE-----)", "cert")
+        if key is not None and "PRIVATE KEY-----" not in str(key):
+            raise ConfigError(400, "key: expected a PEM EC private key", "key")
+        if key is None and not self.pending_key:
+            raise ConfigError(400, "key: no key was generated on the device: upload the certificate's key too", "key")
+        facts = fake_cert(365)
+        try:  # the certificate's own facts, when openssl can read it
+            p = subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer", "-startdate", "-enddate",
+                                "-dateopt", "iso_8601"], input=cert.encode(), capture_output=True, timeout=10)
+            out = dict(l.split("=", 1) for l in p.stdout.decode().splitlines() if "=" in l)
+            import datetime
+
+            def t(s):
+                return int(datetime.datetime.strptime(s.strip(), "%Y-%m-%d %H:%M:%SZ")
+                           .replace(tzinfo=datetime.timezone.utc).timestamp())
+            if p.returncode == 0:
+                facts.update(subject=out["subject"].strip(), issuer=out["issuer"].strip(),
+                             not_before=t(out["notBefore"]), not_after=t(out["notAfter"]))
+                facts["days_left"] = (facts["not_after"] - int(time.time())) // 86400
+                facts["self_signed"] = facts["subject"] == facts["issuer"]
+        except Exception:
+            pass
+        self.prev["tls"] = self.snapshot("tls")
+        self.tls = facts
+        self.pending_key = False
+
+    def make_csr(self, b):
+        import re
+        cn = str(b.get("cn", "")).strip()
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", cn):
+            raise ConfigError(400, "cn: expected a host name, got '%s'" % cn, "cn")
+        names = [l.strip() for l in str(b.get("dns", "")).split("\n") if l.strip()] or [cn]
+        for n, d in enumerate(names, 1):
+            if not re.fullmatch(r"[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})", d):
+                raise ConfigError(400, "dns: line %d: expected a DNS name, got '%s'" % (n, d), "dns")
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                "-nodes", "-keyout", os.path.join(d, "k.pem"), "-subj", "/CN=" + cn,
+                                "-addext", "subjectAltName=" + ",".join("DNS:" + x for x in names)],
+                               capture_output=True, timeout=20)
+        if p.returncode != 0:
+            raise ConfigError(500, "openssl req failed: " + p.stderr.decode()[-200:])
+        self.pending_key = True
+        return p.stdout.decode()
+
+    def revert(self, what):
+        if what not in ("time", "upstreams", "network", "tls"):
+            raise ConfigError(400, "what: expected time, upstreams, network or tls, got %s" % json.dumps(what), "what")
+        if what not in self.prev:
+            raise ConfigError(409, "no previous version of the %s configuration to go back to" % what)
+        cur = self.snapshot(what)
+        self.restore_snapshot(what, self.prev.pop(what))
+        self.prev[what] = cur  # undo of the undo
+        return {"time": "previous time configuration restored; the time service restarts",
+                "upstreams": "previous upstream servers restored; firewall updated, the time service restarts",
+                "network": "previous network configuration restored; addresses take effect at the next reboot",
+                "tls": "previous certificate restored; the NTS service restarts"}[what]
+
+    # -- backup: the format of design.md D
+    def files(self):
+        t = self.time
+        timed = ["# timed.conf (fake)", "device " + t["device"], "pps " + t["pps"], "baud %d" % t["baud"],
+                 "parity " + t["parity"], "pps-edge " + t["pps_edge"], "pps-delay %d" % t["pps_delay_ns"],
+                 "pps-only " + ("yes" if t["pps_only"] else "no"),
+                 "nmea-window %d %d" % (t["nmea_window_min_ms"], t["nmea_window_max_ms"]),
+                 "survey " + ("yes" if t["survey"] else "no"), "holdover-drift %d" % t["holdover_drift_ppb"],
+                 "lock-jitter %d" % t["lock_jitter_us"],
+                 "cross-check-max %d" % self.upstreams["cross_check_max_ms"],
+                 "cross-check-interval %d" % self.upstreams["cross_check_interval_s"]]
+        if t["site"]:
+            timed.append("site " + t["site"])
+        timed += ["upstream " + l for l in self.upstreams["servers"].split("\n") if l.strip()]
+        site = (["upstream " + l.split()[0] for l in self.upstreams["servers"].split("\n") if l.strip()] +
+                ["dns " + l for l in self.dns.split("\n") if l.strip()] +
+                ["serve " + l for l in self.serve.split("\n") if l.strip()])
+        return [("timed.conf", "\n".join(timed) + "\n"), ("network", self.net_text + "\n" if self.net_text else ""),
+                ("site.conf", "\n".join(site) + "\n")]
+
+    def backup(self):
+        out = b"timegate-config 1\n"
+        for name, text in self.files():
+            data = text.encode()
+            out += b"file %s %d\n" % (name.encode(), len(data)) + data + b"\n"
+        return out + b"sha256 " + hashlib.sha256(out).hexdigest().encode() + b"\n"
+
+    def restore(self, text):
+        buf = text.encode()
+        if not buf.startswith(b"timegate-config 1\n"):
+            raise ConfigError(400, "file: line 1: expected 'timegate-config 1'", "file")
+        i = buf.rfind(b"sha256 ", 0, len(buf))
+        if i < 0 or buf[i:].strip() != b"sha256 " + hashlib.sha256(buf[:i]).hexdigest().encode():
+            raise ConfigError(400, "file: the sha256 line does not match the content (damaged or edited)", "file")
+        pos, files = len(b"timegate-config 1\n"), {}
+        while pos < i:
+            nl = buf.index(b"\n", pos)
+            w = buf[pos:nl].split()
+            if len(w) != 3 or w[0] != b"file":
+                raise ConfigError(400, "file: expected 'file NAME LENGTH', got '%s'" % buf[pos:nl].decode(errors="replace"),
+                                  "file")
+            n = int(w[2])
+            files[w[1].decode()] = buf[nl + 1:nl + 1 + n].decode()
+            pos = nl + 1 + n + 1
+        # the fake takes back what it wrote: the time keys and upstream lines
+        t, ups = dict(self.time), []
+        for line in files.get("timed.conf", "").split("\n"):
+            w = line.split()
+            if not w or w[0].startswith("#"):
+                continue
+            k = w[0]
+            if k == "baud":
+                t["baud"] = int(w[1])
+            elif k in ("parity", "pps-edge"):
+                t[k.replace("-", "_")] = w[1]
+            elif k == "pps-delay":
+                t["pps_delay_ns"] = int(w[1])
+            elif k in ("pps-only", "survey"):
+                t[k.replace("-", "_")] = w[1] == "yes"
+            elif k == "nmea-window":
+                t["nmea_window_min_ms"], t["nmea_window_max_ms"] = int(w[1]), int(w[2])
+            elif k == "holdover-drift":
+                t["holdover_drift_ppb"] = int(w[1])
+            elif k == "lock-jitter":
+                t["lock_jitter_us"] = int(w[1])
+            elif k == "site":
+                t["site"] = " ".join(w[1:])
+            elif k == "upstream":
+                ups.append(" ".join(w[1:]))
+        for what in ("time", "upstreams", "network"):
+            self.prev[what] = self.snapshot(what)
+        self.time = t
+        self.upstreams["servers"] = "\n".join(ups)
+        return "restored %s; services restart" % ", ".join(sorted(files))
+
+
+def fake_log_lines(t0):
+    """the supervisor's ring: a few lines per service, one new per second"""
+    now = time.time()
+    texts = {
+        "timed": ["info: state locked (offset %d ns)", "info: pps pulse %d paired with NMEA", "info: cross-check ok (%d us)"],
+        "ntsd": ["info: cookie key %d rotated", "info: %d NTS-KE sessions in the last minute", "warn: refused NTS request (bad cookie) #%d"],
+        "consoled": ["info: GET /api/status 200 (%d)", "info: login ok from 127.0.0.1 (%d)"],
+        "updated": ["info: slot A committed (%d)"],
+        "tg-supervise": ["info: all services ready (%d)", "info: control: restart timed (uid %d)"],
+    }
+    out = []
+    n = min(600, int(now - t0) + 120)
+    for k in range(n):
+        ts = now - (n - k)
+        svc = LOG_SERVICES[k % len(LOG_SERVICES)]
+        tl = texts[svc]
+        text = tl[k % len(tl)] % (k * 7 % 1000)
+        if k == 5:
+            text = "info: <b>not markup</b> & \"quotes\" kept as text"
+        out.append({"t": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".%03dZ" % int(ts * 1000 % 1000),
+                    "service": svc, "text": text})
+    return out
+
+
 class State:
     def __init__(self):
         self.lock = threading.Lock()
@@ -94,6 +438,12 @@ class State:
         }
         self.uploading = False
         self.reboots = 0
+        self.cfg = SiteConfig()
+        self.services = {n: {"name": n, "state": "running", "pid": 100 + k, "started": time.time() - 3600 * (k + 1),
+                             "restarts": 0, "ready": True}
+                         for k, n in enumerate(["timed", "ntsd", "consoled", "updated"])}
+        # FAKE_NTS=down: ntsd not reporting (what a host without ntsd shows)
+        self.nts_up = os.environ.get("FAKE_NTS", "up") != "down"
 
     def audit_add(self, user, addr, action, result, detail=""):
         seq = len(self.audit) + 1
@@ -132,10 +482,32 @@ class State:
                      "sats": sats,
                      "pps": {"pulses": int(e) + 5000, "missed": 2, "unpaired": 0},
                      "last_refusal": None},
-            "alarms": [{"level": "info", "text": "leap second: none pending (fake)"}],
+            "alarms": self.alarms(),
+            "nts": self.nts(e),
             "version": "1.2.0-fake",
             "audit_head": self.head,
         }
+
+    def nts(self, e):
+        if not self.nts_up:
+            return {"ok": False, "ntp_rps": None, "nts_rps": None, "ke_per_min": None, "refused_rps": None,
+                    "cookie_key_age_s": None, "cert_not_after": None, "cert_days_left": None}
+        tls = self.cfg.tls
+        return {"ok": True, "ntp_rps": round(42.5 + 3 * math.sin(e / 7), 2), "nts_rps": round(17.25 + math.sin(e / 5), 2),
+                "ke_per_min": 3.5, "refused_rps": 0.05, "cookie_key_age_s": 5400 + int(e) % 3600,
+                "cert_not_after": tls["not_after"], "cert_days_left": tls["days_left"]}
+
+    def alarms(self):
+        a = [{"level": "info", "text": "leap second: none pending (fake)"}]
+        if not self.nts_up:
+            a.append({"level": "error", "kind": "nts-down", "text": "NTS service not reporting: no fresh ntsd stats"})
+        d = self.cfg.tls["days_left"]
+        if d < 0:
+            a.append({"level": "error", "kind": "cert-expiring", "text": "NTS certificate expired %d days ago" % -d})
+        elif d < 30:
+            a.append({"level": "warning", "kind": "cert-expiring",
+                      "text": "NTS certificate expires in %d days" % d})
+        return a
 
     def history(self, span):
         now = int(time.time())
@@ -438,7 +810,85 @@ class Handler(http.server.BaseHTTPRequestHandler):
             u["totp"] = None
             S.audit_add(user, self.addr(), "totp.disable", "ok")
             return self.send(200, {})
+        if path.startswith("/api/config") or path.startswith("/api/services") or path == "/api/logs":
+            try:
+                return self.api_config(path, m, query, body, user, need)
+            except ConfigError as e:
+                ans = {"error": e.msg}
+                if e.field:
+                    ans["field"] = e.field
+                return self.send(e.status, ans)
         return self.err(404, "no such API route: %s %s" % (m, path))
+
+    def api_config(self, path, m, query, body, user, need):
+        c = S.cfg
+        if path == "/api/config" and m == "GET":
+            return self.send(200, c.json())
+        if path == "/api/config/backup" and m == "GET":
+            return self.send(200, c.backup(), "text/plain; charset=utf-8", extra=[
+                ("Content-Disposition", 'attachment; filename="timegate-config-%s.txt"' % time.strftime("%Y%m%d"))])
+        if path == "/api/logs" and m == "GET":
+            svc = (query.get("service") or [""])[0]
+            q = (query.get("q") or [""])[0].lower()
+            try:
+                n = int((query.get("n") or ["200"])[0])
+                assert 1 <= n <= 1000
+            except Exception:
+                raise ConfigError(400, "n: expected 1 to 1000", "n")
+            lines = [l for l in fake_log_lines(S.t0) if (not svc or l["service"] == svc) and q in l["text"].lower()]
+            return self.send(200, {"lines": lines[-n:], "truncated": len(lines) > n})
+        if path == "/api/services" and m == "GET":
+            now = time.time()
+            out = [{"name": v["name"], "state": v["state"], "pid": v["pid"], "uptime_s": int(now - v["started"]),
+                    "restarts": v["restarts"], "ready": v["ready"]} for v in S.services.values()]
+            return self.send(200, {"services": out, "all_ready": all(v["ready"] for v in S.services.values())})
+        if m != "POST":
+            raise ConfigError(404, "no such API route: %s %s" % (m, path))
+        if not need("admin"):
+            return None
+        if path == "/api/services/restart":
+            name = body.get("service")
+            if name == "consoled":
+                raise ConfigError(409, "the console cannot restart itself; use reboot")
+            if name not in S.services:
+                raise ConfigError(400, "service: expected one of %s, got %s" % (", ".join(S.services), json.dumps(name)),
+                                  "service")
+            v = S.services[name]
+            v["restarts"] += 1
+            v["started"] = time.time()
+            v["pid"] += 1000
+            S.audit_add(user, self.addr(), "service.restart", "ok", name)
+            return self.send(200, {"message": "%s is restarting" % name})
+        routes = {
+            "/api/config/time": ("time", lambda: c.set_time(body), "saved; the time service restarts"),
+            "/api/config/upstreams": ("upstreams", lambda: c.set_upstreams(body),
+                                      "saved; firewall updated, the time service restarts"),
+            "/api/config/network": ("network", lambda: c.set_network(body),
+                                    "saved; resolvers and services apply now, addresses at the next reboot"),
+            "/api/config/tls": ("tls", lambda: c.set_tls(body), "certificate installed; the NTS service restarts"),
+        }
+        if path in routes:
+            what, fn, msg = routes[path]
+            try:
+                fn()
+            except ConfigError as e:
+                S.audit_add(user, self.addr(), "config." + what, "fail", e.msg)
+                raise
+            S.audit_add(user, self.addr(), "config." + what, "ok", ",".join(sorted(k for k in body if k != "key")))
+            return self.send(200, {"message": msg})
+        if path == "/api/config/tls/csr":
+            pem = c.make_csr(body)
+            S.audit_add(user, self.addr(), "config.csr", "ok", str(body.get("cn", "")))
+            return self.send(200, {"csr": pem})
+        if path == "/api/config/revert":
+            msg = c.revert(body.get("what"))
+            S.audit_add(user, self.addr(), "config.revert", "ok", str(body.get("what")))
+            return self.send(200, {"message": msg})
+        if path == "/api/config/restore":
+            msg = c.restore(str(body.get("file", "")))
+            S.audit_add(user, self.addr(), "config.restore", "ok")
+            return self.send(200, {"message": msg})
+        raise ConfigError(404, "no such API route: %s %s" % (m, path))
 
     @staticmethod
     def check_name(name):
@@ -590,6 +1040,10 @@ def main():
     th = threading.Thread(target=srv.serve_forever, daemon=True)
     th.start()
     env = dict(os.environ, CONSOLE_URL=url, CONSOLE_SETUP_CODE=SETUP_CODE)
+    # what this fake offers: the spec asserts it rather than whatever it finds
+    env.setdefault("CONSOLE_NTS_EXPECT", "up" if S.nts_up else "down")
+    env.setdefault("CONSOLE_LOGS_EXPECT", "lines")
+    env.setdefault("CONSOLE_RESTART", "1")
     rc = subprocess.call(a.run, env=env)
     srv.shutdown()
     if S.violations:

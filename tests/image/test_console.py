@@ -11,11 +11,15 @@ One boot per board, with the simulated receiver.  Checked:
   - tests/browser/console.spec.mjs (Debian's chromium driven by
     playwright-core) against it: setup with the code, dashboard state and
     graphs from timed's live status, satellites and sky plot, logout,
-    a wrong password, login, a user added, a signed update bundle
+    a wrong password, login, a user added, a time-source setting
+    refused at its field then saved (timed restarts), NTP offered on the
+    management network too (the firewall reloads), the logs page, the NTS
+    card with ntsd's figures, a signed update bundle
     (the next version, signed with the build's development key) uploaded
     with its progress bar and installed by updated into slot B, the audit
     page, TOTP, phone width, keyboard, no console error or CSP violation;
-  - updated logged the install into slot B, and consoled never died.
+  - updated logged the install into slot B; the supervisor restarted timed
+    and ran the firewall action for the console; consoled never died.
 Screenshots go to $OUT/test-results/screenshots/BOARD/.
 """
 import os
@@ -73,7 +77,8 @@ try:
             shots = os.path.join(OUT, "test-results", "screenshots", BOARD)
             os.makedirs(shots, exist_ok=True)
             env = dict(os.environ, CONSOLE_URL=url, CONSOLE_SETUP_CODE=code, SCREENSHOTS=shots,
-                       CONSOLE_UPLOAD_FILE=bundle, CONSOLE_UPLOAD_EXPECT="ok")
+                       CONSOLE_UPLOAD_FILE=bundle, CONSOLE_UPLOAD_EXPECT="ok",
+                       CONSOLE_NTS_EXPECT="up", CONSOLE_LOGS_EXPECT="lines", CONSOLE_CONFIG_EXPECT="ok")
             p = subprocess.run(["node", SPEC], env=env, capture_output=True, text=True, timeout=900)
             for line in p.stdout.splitlines():
                 if line.startswith("ok - "):
@@ -89,6 +94,19 @@ try:
             m.wait(r"updated\[\w+\] info: installed %s into slot B" % re.escape(next_version(rel["version"])),
                    120, fail=DIED)
             ok("the bundle uploaded in the browser was installed into slot B")
+            # the configuration changes made in the browser went through the
+            # supervisor's control socket: timed restarted on its new
+            # timed.conf, the firewall reloaded by root with the new site.conf
+            check("config change: the supervisor restarted timed for the console (uid 107)",
+                  m.seen(r"tg-supervise\[main\] info: control: restart timed \(uid 107\)") and
+                  m.seen(r"service timed (exited with status 0|killed by signal 15 \(SIGTERM\)); "
+                         r"restarting now \(requested\)"),
+                  *m.seen(r"tg-supervise\[main\] \w+: (control|service timed)"))
+            check("config change: the firewall action ran as root and loaded the site's settings",
+                  m.seen(r"tg-supervise\[main\] info: control: run firewall \(uid 107\)") and
+                  m.seen(r"tg-firewall: rules loaded \(IPv4 and IPv6\) with the site settings in /data/policy/site\.conf") and
+                  not m.seen(r"tg-firewall: .*(refused|nothing changed)"),
+                  *m.seen(r"firewall"))
         check("consoled never exited",
               not m.seen(r"tg-supervise\[main\] \w+: service consoled (exited|killed)"),
               *m.seen(r"consoled\["))

@@ -120,6 +120,56 @@ PIDS+=($!)
 wait_for 20 test -S "$RUN/updated.sock" || { t_fail "updated starts" "$(cat "$T/updated.log")"; t_done; }
 
 # ------------------------------------------------------------ the console
+# ------------------------------------------------------------ the site's configuration
+# (config.c): timed.conf and site.conf the console edits, the policy and roles
+# it checks them against, and a stand-in for tg-supervise's sockets: the
+# control socket answers "ok" and keeps the lines it got in $T/control.log,
+# log.sock hands out a few records in the supervisor's format (the logs
+# page), status.sock three services (the services table)
+mkdir -p "$T/config" "$T/policy" "$T/ctl"
+printf '# the board default\ndevice /dev/ttyS9\nbaud 9600\nsurvey yes\n' >"$T/config/timed.conf"
+printf '# site\ndns 198.51.100.53\n' >"$T/policy/site.conf"
+cp "$TOP/policy/network.policy" "$T/network.policy"
+printf 'time eth0\nmgmt eth1\n' >"$T/roles"
+printf 'eth0 10.0.2.15/24 10.0.2.2\neth1 10.0.3.15/24 -\n' >"$T/network.applied"
+chown "$CU:$CG" "$T/config" "$T/policy" "$T/config/timed.conf" "$T/policy/site.conf"
+chmod 755 "$T/ctl"
+: >"$T/control.log"
+"$PY" -c '
+import os, socket, sys, threading
+def serve(path, answer):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    os.chmod(path, 0o777)
+    s.listen(8)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.sendall(answer(c))
+        except OSError:
+            pass
+        c.close()
+def control(c):
+    line = c.makefile("rb").readline()
+    with open(sys.argv[2], "ab") as f:
+        f.write(line)
+    return b"ok\n"
+LOG = b"".join(b"[%12.6f] %s\n" % (10 + i, l) for i, l in enumerate([
+    b"tg-supervise[main] info: all services ready",
+    b"timed[main] info: state locked",
+    b"ntsd[main] info: cookie key 7 in use",
+    b"timed[main] info: <b>not markup</b>",
+]))
+STATUS = (b"consoled running 300 60 0 yes\nntsd running 301 60 0 yes\n"
+          b"timed running 302 60 0 yes\nall-ready yes\n")
+d = os.path.dirname(sys.argv[1])
+threading.Thread(target=serve, args=(d + "/log.sock", lambda c: LOG), daemon=True).start()
+threading.Thread(target=serve, args=(d + "/status.sock", lambda c: STATUS), daemon=True).start()
+serve(sys.argv[1], control)
+' "$T/ctl/control.sock" "$T/control.log" &
+PIDS+=($!)
+wait_for 10 test -S "$T/ctl/control.sock" || t_fail "the fake supervisor sockets start"
+
 PORT=$(t_free_port)
 D=$T/data
 cat >"$T/consoled.conf" <<EOF
@@ -129,6 +179,14 @@ time-status $T/time/status
 gnss-status $T/time/gnss
 updated-socket $RUN/updated.sock
 release-file $T/release
+config-dir $T/config
+site-conf $T/policy/site.conf
+network-policy $T/network.policy
+roles $T/roles
+network-applied $T/network.applied
+control-socket $T/ctl/control.sock
+log-socket $T/ctl/log.sock
+status-socket $T/ctl/status.sock
 kdf-iterations 100000
 session-idle 600
 user $CU
@@ -281,6 +339,52 @@ c=$(code GET /api/audit)
 [ "$c" = 403 ] && t_pass "viewer: audit trail refused (403)" || t_fail "viewer: audit trail refused" "$c"
 c=$(code POST /api/update/rollback '{}')
 [ "$c" = 403 ] && t_pass "viewer: rollback refused (403)" || t_fail "viewer: rollback refused" "$c"
+# the site's configuration: viewers read it, admins change it
+out=$(req GET /api/config)
+[ "$(head -n 1 <<<"$out")" = 200 ] && [ "$(body <<<"$out" | jget '["time"]["baud"]')" = 9600 ] &&
+	[ "$(body <<<"$out" | jget '["network"]["interfaces"][1]["role"]')" = mgmt ] &&
+	t_pass "viewer: GET /api/config (baud 9600 from timed.conf, eth1's role mgmt)" ||
+	t_fail "viewer: GET /api/config" "$out"
+c=$(code POST /api/config/time '{"baud":115200}')
+[ "$c" = 403 ] && grep -qx 'baud 9600' "$T/config/timed.conf" &&
+	t_pass "viewer: changing the time source refused (403), timed.conf unchanged" ||
+	t_fail "viewer: changing the time source refused" "$c"
+VJAR=$JAR VCSRF=$CSRF
+JAR=$ADMIN_JAR CSRF=
+	c=$(code POST /api/config/time '{"baud":115200}')
+	[ "$c" = 403 ] && grep -qx 'baud 9600' "$T/config/timed.conf" && [ ! -s "$T/control.log" ] &&
+		t_pass "admin without the CSRF token: config change refused (403)" ||
+		t_fail "admin without the CSRF token: config change refused" "$c"
+	CSRF=$ADMIN_CSRF
+	out=$(req POST /api/config/time '{"baud":115200,"survey":false}')
+	if [ "$(head -n 1 <<<"$out")" = 200 ] && grep -qx 'baud 115200' "$T/config/timed.conf" &&
+		grep -qx 'survey no' "$T/config/timed.conf" && grep -qx 'device /dev/ttyS9' "$T/config/timed.conf" &&
+		grep -qx '# the board default' "$T/config/timed.conf" &&
+		grep -qx 'baud 9600' "$T/config/timed.conf.prev" && [ "$(cat "$T/control.log")" = "restart timed" ]; then
+		t_pass "admin: time source saved (baud, survey; other lines kept, .prev kept, 'restart timed' sent)"
+	else
+		t_fail "admin: time source saved" "$out" "$(cat "$T/config/timed.conf")" "$(cat "$T/control.log")"
+	fi
+	cp "$T/config/timed.conf" "$T/timed.before"
+	out=$(req POST /api/config/time '{"baud":1234}')
+	[ "$(head -n 1 <<<"$out")" = 400 ] && [ "$(body <<<"$out" | jget '["field"]')" = baud ] &&
+		cmp -s "$T/config/timed.conf" "$T/timed.before" &&
+		t_pass "admin: baud 1234 refused (400, field baud), timed.conf unchanged" ||
+		t_fail "admin: baud 1234 refused" "$out"
+	: >"$T/control.log"
+	# no anchors line in this timed.conf: timed's own parser refuses, nothing is applied
+	out=$(req POST /api/config/upstreams '{"servers":"192.0.2.10"}')
+	[ "$(head -n 1 <<<"$out")" = 400 ] && [ "$(body <<<"$out" | jget '["field"]')" = servers ] &&
+		[ ! -s "$T/control.log" ] && ! grep -q upstream "$T/policy/site.conf" &&
+		t_pass "admin: an upstream without trust anchors refused by timed's parser (field servers)" ||
+		t_fail "admin: an upstream without trust anchors refused" "$out"
+	out=$(req POST /api/config/network '{"dns":"9.9.9.9","serve":"ntp mgmt"}')
+	[ "$(head -n 1 <<<"$out")" = 200 ] && grep -qx 'dns 9.9.9.9' "$T/policy/site.conf" &&
+		grep -qx 'serve ntp mgmt' "$T/policy/site.conf" && grep -qx '# site' "$T/policy/site.conf" &&
+		[ "$(cat "$T/control.log")" = "run firewall" ] &&
+		t_pass "admin: dns and serve saved to site.conf, 'run firewall' sent" ||
+		t_fail "admin: dns and serve saved" "$out" "$(cat "$T/policy/site.conf")"
+JAR=$VJAR CSRF=$VCSRF
 c=$(code POST /api/logout '{}')
 c2=$(code GET /api/status)
 [ "$c" = 200 ] && [ "$c2" = 401 ] && t_pass "logout: the session no longer works (401)" ||
@@ -451,6 +555,7 @@ sleep 8 # some history for the graphs
 mkdir -p "$OUT/test-results/screenshots"
 SCREENSHOTS=$OUT/test-results/screenshots CONSOLE_URL="https://127.0.0.1:$PORT/" CONSOLE_SETUP_CODE=$SETUP \
 	CONSOLE_UPLOAD_FILE=$T/v120.tgb CONSOLE_UPLOAD_EXPECT=ok \
+	CONSOLE_NTS_EXPECT=down CONSOLE_LOGS_EXPECT=lines CONSOLE_CONFIG_EXPECT=ok \
 	timeout 600 node "$SPEC" 2>"$T/browser.err" | sed 's/^ok - /ok - browser: /; s/^not ok - /not ok - browser: /' |
 	tee "$T/browser.out"
 if ! grep -q '^not ok' "$T/browser.out" && grep -q '^ok' "$T/browser.out"; then

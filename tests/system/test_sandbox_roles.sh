@@ -344,8 +344,9 @@ STATUS_DIR=$(dirname "$STATUS")
 mkdir -p "$(dirname "$PROG")" "$(dirname "$CONF")" "$STATUS_DIR"
 install -m 755 "$NTSD_BIN" "$PROG"
 KEYDIR=$R/data/ntsd
+TLSDIR=$R/data/config/nts
 printf '# test configuration\nstatus-file %s\ntls-cert %s\ntls-key %s\ncookie-keys %s\n' \
-	"$STATUS" "$KEYDIR/tls/cert.pem" "$KEYDIR/tls/key.pem" "$KEYDIR/cookie-keys" >"$CONF"
+	"$STATUS" "$TLSDIR/cert.pem" "$TLSDIR/key.pem" "$KEYDIR/cookie-keys" >"$CONF"
 chmod 644 "$CONF"
 # the status folder belongs to the service user: plain permissions would
 # let it create files there, so only its sandbox can stop that
@@ -363,13 +364,17 @@ for rule in ${FS_RULES:-}; do
 	esac
 done
 find "$R" -type d -exec chmod go+rx {} +
-# the ke role's certificate, where the image keeps it (/data/ntsd/tls, the
-# service's `write` folder): a throwaway CA and P-256 server certificate
-mkdir -p "$KEYDIR/tls"
-if t_pki "$T/pki" && cp "$T/pki/server.key" "$KEYDIR/tls/key.pem" &&
-	cp "$T/pki/server.pem" "$KEYDIR/tls/cert.pem"; then
+# the ke role's certificate, where the image keeps it (/data/config/nts,
+# the service's `read` folder, the web console's files with group ntsd):
+# a throwaway CA and P-256 server certificate
+mkdir -p "$KEYDIR" "$TLSDIR"
+if t_pki "$T/pki" && cp "$T/pki/server.key" "$TLSDIR/key.pem" &&
+	cp "$T/pki/server.pem" "$TLSDIR/cert.pem"; then
 	chown -R "$SVC_UID:$SVC_GID" "$KEYDIR"
-	chmod 700 "$KEYDIR" "$KEYDIR/tls"
+	chgrp -R "$SVC_GID" "$TLSDIR"
+	chmod 700 "$KEYDIR"
+	chmod 2750 "$TLSDIR"
+	chmod 640 "$TLSDIR/key.pem"
 else
 	t_fail "openssl: the ke role's test certificate"
 fi
@@ -586,7 +591,7 @@ if [[ $out =~ ^trapped\ SIGSYS\ \(seccomp:\ openat ]]; then
 else
 	t_fail "ntp: no filesystem: openat, even of the status file, is trapped by seccomp" "got '$out'"
 fi
-out=$(inject "$KE" open "$KEYDIR/tls/key.pem")
+out=$(inject "$KE" open "$TLSDIR/key.pem")
 if [[ $out =~ ^trapped\ SIGSYS\ \(seccomp:\ openat ]]; then
 	t_pass "ke: no filesystem: openat, even of its own key file, is trapped by seccomp"
 else

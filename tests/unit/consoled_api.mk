@@ -4,5 +4,8 @@
 # stubbed inside the test.
 UNIT_TESTS += test_consoled_api
 test_consoled_api_SRCS := ../tests/unit/test_consoled_api.c consoled/api.c consoled/users.c \
-	consoled/session.c consoled/ratelimit.c
+	consoled/session.c consoled/ratelimit.c consoled/svctl.c
+# api.c routes /api/config to config.c, which checks with timed's and tg-netpolicy's parsers
+test_consoled_api_SRCS += consoled/config.c timed/conf.c netpolicy/policy.c
+test_consoled_api_SRCS += consoled/cfgtls.c consoled/cfgbackup.c
 test_consoled_api_LIBS := -lbearssl

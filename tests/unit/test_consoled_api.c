@@ -506,6 +506,10 @@ static const struct rt routes[] = {
     {CD_POST, "/api/totp/confirm", TG_ROLE_VIEWER, 1, 415},
     {CD_POST, "/api/totp/disable", TG_ROLE_VIEWER, 1, 415},
     {CD_POST, "/api/metrics/token", TG_ROLE_ADMIN, 1, 200},
+    /* svctl.c: no supervisor socket in this test (503); a restart needs a JSON body (415) */
+    {CD_GET, "/api/logs", TG_ROLE_VIEWER, 0, 503},
+    {CD_GET, "/api/services", TG_ROLE_VIEWER, 0, 503},
+    {CD_POST, "/api/services/restart", TG_ROLE_ADMIN, 1, 415},
     {CD_GET, "/metrics", TG_ROLE_VIEWER, 0, 200},
 };
 #define N_RT (sizeof(routes) / sizeof(routes[0]))

@@ -10,6 +10,10 @@
  * fake updated: a Unix socket server in a forked child that plays one
  * scenario per connection and writes what it received into a file the
  * test compares.  Nothing waits on a timeout.
+ *
+ * NTS figures: ntsd's counters file is written with lib/ntsstats's
+ * formatter; setup() writes a fresh one with a far certificate (no NTS
+ * alarm) so the other cases see only their own alarms.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +33,7 @@
 #include "consoled/consoled.h"
 #include "gnssstatus.h"
 #include "json.h"
+#include "ntsstats.h"
 #include "timestatus.h"
 
 #define NS 1000000000LL
@@ -99,11 +104,17 @@ static void path_in(char *out, size_t cap, const char *name)
 	snprintf(out, cap, "%s/%s", dir, name);
 }
 
+static void put_nts(const struct tg_ntsstats *st);
+static struct tg_ntsstats nts_ok(void);
+
 static void setup(void)
 {
+	struct tg_ntsstats ns;
+
 	memset(&M, 0, sizeof M);
 	path_in(M.conf.time_status, sizeof M.conf.time_status, "status");
 	path_in(M.conf.gnss_status, sizeof M.conf.gnss_status, "gnss");
+	path_in(M.conf.ntsd_stats, sizeof M.conf.ntsd_stats, "ntsstats");
 	path_in(M.conf.updated_sock, sizeof M.conf.updated_sock, "upd.sock");
 	snprintf(M.version, sizeof M.version, "1.4.2");
 	M.now_mono = get_mono;
@@ -113,6 +124,8 @@ static void setup(void)
 	fake_real = T_REAL0;
 	unlink(M.conf.time_status);
 	unlink(M.conf.gnss_status);
+	ns = nts_ok();
+	put_nts(&ns);
 	out_reset();
 }
 
@@ -126,6 +139,33 @@ static void write_file(const char *path, const void *buf, size_t n)
 		exit(1);
 	}
 	close(fd);
+}
+
+/* ntsd's counters, written 1 s ago: certificate valid for 400 more days, key an hour old */
+static struct tg_ntsstats nts_ok(void)
+{
+	struct tg_ntsstats st;
+
+	memset(&st, 0, sizeof st);
+	st.updated = fake_real - 1;
+	st.ntp_requests = 5000;
+	st.nts_requests = 4000;
+	st.nts_refused = 10;
+	st.ke_handshakes = 100;
+	st.ke_failures = 2;
+	st.cookie_key_id = 7;
+	st.cookie_key_created = fake_real - 3600;
+	st.cert_not_before = fake_real - 86400;
+	st.cert_not_after = fake_real + 400 * 86400LL;
+	return st;
+}
+
+static void put_nts(const struct tg_ntsstats *st)
+{
+	char text[512];
+	size_t n = tg_ntsstats_format(st, text, sizeof text);
+
+	write_file(M.conf.ntsd_stats, text, n);
 }
 
 static struct tg_timestatus ts_locked(void)
@@ -241,7 +281,7 @@ static void test_status_locked(void)
 		  "\"age_s\":1,\"reason\":null}"));
 	/* locked with a fix: only the leap second */
 	CHECK(has("\"alarms\":[{\"level\":\"info\",\"text\":\"leap second at the end of the UTC "
-		  "day (insert)\"}]"));
+		  "day (insert)\",\"id\":\"leap-second\"}]"));
 	CHECK(has("\"version\":\"1.4.2\""));
 	CHECK(has("\"audit_head\":\"ab000000000000000000000000000000000000000000000000000000000000"
 		  "01\""));
@@ -271,14 +311,19 @@ static void test_status_holdover_refusal(void)
 	CHECK(has("\"last_refusal\":{\"text\":\"position 2300 m from the site\",\"t\":1699999700,"
 		  "\"age_s\":300}"));
 	CHECK(has("{\"level\":\"error\",\"text\":\"spoofing suspected: position 2300 m from the "
-		  "site\"}"));
+		  "site\",\"id\":\"spoofing\"}"));
 	CHECK(has("{\"level\":\"warning\",\"text\":\"holdover: "));
-	CHECK(has("{\"level\":\"warning\",\"text\":\"no GNSS fix\"}"));
+	CHECK(has("{\"level\":\"warning\",\"text\":\"no GNSS fix\",\"id\":\"gnss-no-fix\"}"));
 	CHECK(lacks("leap second"));
 	CHECK_EQ_STR(cd_clock_state_name(&M), "holdover");
 
 	/* eleven minutes later the refusal is history, no longer an alarm */
 	fake_real += 660;
+	{
+		struct tg_ntsstats ns = nts_ok();
+
+		put_nts(&ns); /* ntsd wrote meanwhile */
+	}
 	out_reset();
 	cd_status_json(&M, &O);
 	CHECK(has("\"age_s\":960}"));
@@ -308,7 +353,8 @@ static void test_status_failed_unsync(void)
 	out_reset();
 	cd_status_json(&M, &O);
 	CHECK(has("\"tai_utc\":null"));
-	CHECK(has("\"alarms\":[{\"level\":\"warning\",\"text\":\"clock unsynchronised\"}]"));
+	CHECK(has("\"alarms\":[{\"level\":\"warning\",\"text\":\"clock unsynchronised\","
+		  "\"id\":\"clock-unsync\"}]"));
 	CHECK_EQ_STR(cd_clock_state_name(&M), "unsync");
 }
 
@@ -390,6 +436,200 @@ static void test_status_stale_and_bad(void)
 	cd_status_json(&M, &O);
 	CHECK(has("not a regular file"));
 	rmdir(M.conf.time_status);
+}
+
+/* ------------------------------------------------------------ NTS */
+
+/* a clock and receiver without alarms of their own */
+static void quiet_clock(void)
+{
+	struct tg_timestatus st = ts_locked();
+	struct tg_gnssstatus g = gnss_fix();
+
+	put_time(&st);
+	put_gnss(&g);
+}
+
+static void status_now(void)
+{
+	out_reset();
+	cd_status_json(&M, &O);
+}
+
+static void test_nts_figures_and_rates(void)
+{
+	struct tg_ntsstats ns;
+
+	setup();
+	quiet_clock();
+	/* fresh file, no sample yet: figures, but no rates */
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":true,\"ntp_rps\":null,\"nts_rps\":null,\"ke_per_min\":null,"
+		  "\"refused_rps\":null,\"cookie_key_age_s\":3600,\"cert_not_after\":1734560000,"
+		  "\"cert_days_left\":400,\"reason\":null}"));
+	CHECK(has("\"alarms\":[]"));
+
+	/* one sample, then ntsd's next file 2 s later: rates over its own stamps */
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"ntp_rps\":null")); /* one file: nothing to compare */
+	ns = nts_ok();
+	fake_real += 2;
+	fake_mono += 2;
+	ns.updated += 2;
+	ns.ntp_requests += 200;
+	ns.nts_requests += 100;
+	ns.nts_refused += 4;
+	ns.ke_handshakes += 3;
+	put_nts(&ns);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":true,\"ntp_rps\":100.00,\"nts_rps\":50.00,"
+		  "\"ke_per_min\":90.00,\"refused_rps\":2.00,\"cookie_key_age_s\":3602,"));
+	/* a console second without a new file keeps the rates (no step of 0 s) */
+	fake_real += 1;
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"ntp_rps\":100.00,\"nts_rps\":50.00,"));
+
+	/* ntsd restarted: counters went down; that step has no rate */
+	ns.updated += 2;
+	ns.ntp_requests = 6;
+	ns.nts_requests = 2;
+	ns.nts_refused = 0;
+	ns.ke_handshakes = 1;
+	ns.ke_failures = 0;
+	put_nts(&ns);
+	fake_real += 1;
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":true,\"ntp_rps\":null,\"nts_rps\":null,\"ke_per_min\":null,"
+		  "\"refused_rps\":null,"));
+	/* and the next step has one again */
+	ns.updated += 2;
+	ns.ntp_requests += 10;
+	put_nts(&ns);
+	fake_real += 2;
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"ntp_rps\":5.00,\"nts_rps\":0.00,\"ke_per_min\":0.00,\"refused_rps\":0.00,"));
+	/* a stamp that went back is a restart too */
+	ns.updated -= 5;
+	ns.ntp_requests += 10;
+	put_nts(&ns);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"ntp_rps\":null"));
+}
+
+static void test_nts_down(void)
+{
+	struct tg_ntsstats ns;
+
+	setup();
+	quiet_clock();
+	cd_status_sample(&M);
+	/* ntsd stopped writing (the file was 1 s old): 10 s is still fresh, 11 s stale */
+	fake_real += 9;
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":true,"));
+	fake_real += 1;
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":false,\"ntp_rps\":null,\"nts_rps\":null,\"ke_per_min\":null,"
+		  "\"refused_rps\":null,\"cookie_key_age_s\":null,\"cert_not_after\":null,"
+		  "\"cert_days_left\":null,\"reason\":\""));
+	CHECK(has("stale: written 11 s ago (is ntsd running?)"));
+	CHECK(has("\"alarms\":[{\"level\":\"error\",\"text\":\"NTS service down: "));
+	CHECK(has("\"id\":\"nts-down\"}]"));
+
+	/* missing */
+	unlink(M.conf.ntsd_stats);
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":false,"));
+	CHECK(has("NTS service down: "));
+	CHECK(has("ntsstats: no such file (is ntsd running?)"));
+	cd_status_sample(&M);
+	CHECK_EQ_INT(M.nts.have, 0);
+
+	/* malformed: the parser's message */
+	write_file(M.conf.ntsd_stats, "version 1\nupdated x\n", 20);
+	status_now();
+	CHECK(has("NTS service down: "));
+	CHECK(has("line 2: 'updated' expects an integer (unix seconds), got 'x'"));
+
+	/* from the future beyond the limit: not believed */
+	ns = nts_ok();
+	ns.updated = fake_real + 60;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("\"nts\":{\"ok\":false,"));
+	CHECK(has("written in the future"));
+}
+
+static void test_cert_alarms(void)
+{
+	struct tg_ntsstats ns;
+
+	setup();
+	quiet_clock();
+	/* 10 days and a bit left: a warning naming the days */
+	ns = nts_ok();
+	ns.cert_not_after = fake_real + 10 * 86400 + 5;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("\"cert_days_left\":10,"));
+	CHECK(has("\"alarms\":[{\"level\":\"warning\",\"text\":\"the NTS certificate expires in 10 "
+		  "days: NTS clients refuse it; install a new one (Configuration, NTS certificate)\","
+		  "\"id\":\"cert-expiring\"}]"));
+	/* 30 days exactly: no alarm yet; a second less: one */
+	ns.cert_not_after = fake_real + 30 * 86400;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("\"alarms\":[]"));
+	ns.cert_not_after -= 1;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("expires in 29 days"));
+	/* expired: an error, and the days left go negative */
+	ns.cert_not_after = fake_real - 1;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("\"cert_days_left\":-1,"));
+	CHECK(has("{\"level\":\"error\",\"text\":\"the NTS certificate expired: NTS clients refuse "
+		  "it"));
+	CHECK(lacks("\"level\":\"warning\""));
+	/* no certificate (NTS-KE off): nulls, no alarm */
+	ns.cert_not_after = ns.cert_not_before = 0;
+	put_nts(&ns);
+	status_now();
+	CHECK(has("\"cert_not_after\":null,\"cert_days_left\":null,"));
+	CHECK(has("\"alarms\":[]"));
+
+	/* the console's own certificate */
+	M.console_cert_not_after = fake_real + 2 * 86400;
+	status_now();
+	CHECK(has("\"alarms\":[{\"level\":\"warning\",\"text\":\"the console's certificate expires "
+		  "in 2 days: browsers refuse it; install a new one (consoled(8))\","
+		  "\"id\":\"console-cert-expiring\"}]"));
+	M.console_cert_not_after = fake_real + 86399;
+	status_now();
+	CHECK(has("expires in 0 days"));
+	M.console_cert_not_after = fake_real;
+	status_now();
+	CHECK(has("{\"level\":\"error\",\"text\":\"the console's certificate expired: "));
+	CHECK(has("\"id\":\"console-cert-expiring\"}"));
+	M.console_cert_not_after = fake_real + 31 * 86400;
+	status_now();
+	CHECK(has("\"alarms\":[]"));
+	/* errors come before warnings */
+	ns.cert_not_after = fake_real + 86400 * 3;
+	put_nts(&ns);
+	M.console_cert_not_after = fake_real - 86400;
+	status_now();
+	CHECK(has("\"alarms\":[{\"level\":\"error\",\"text\":\"the console's certificate expired"));
+	CHECK(has("\"id\":\"console-cert-expiring\"},{\"level\":\"warning\",\"text\":\"the NTS "
+		  "certificate expires in 3 days"));
 }
 
 /* ------------------------------------------------------------ history */
@@ -893,6 +1133,7 @@ static void test_metrics(void)
 {
 	struct tg_timestatus st;
 	struct tg_gnssstatus g;
+	struct tg_ntsstats ns;
 
 	setup();
 	st = ts_locked();
@@ -923,11 +1164,24 @@ static void test_metrics(void)
 	CHECK(has("\ntimegate_info{version=\"1.4.2 \\\"beta\\\"\\\\\\n\"} 1\n# EOF\n"));
 	CHECK(has("# TYPE timegate_clock_offset_seconds gauge\n# UNIT timegate_clock_offset_seconds "
 		  "seconds\n# HELP timegate_clock_offset_seconds "));
+	/* ntsd's counters, the key's age and the certificate's remaining seconds */
+	CHECK(has("# TYPE timegate_ntp_requests counter\n"));
+	CHECK(has("\ntimegate_ntp_requests_total 5000\n"));
+	CHECK(has("\ntimegate_nts_requests_total 4000\n"));
+	CHECK(has("\ntimegate_nts_refused_total 10\n"));
+	CHECK(has("\ntimegate_ntske_handshakes_total 100\n"));
+	CHECK(has("\ntimegate_ntske_failures_total 2\n"));
+	CHECK(has("# UNIT timegate_cookie_key_age_seconds seconds\n"));
+	CHECK(has("\ntimegate_cookie_key_age_seconds 3600\n"));
+	CHECK(has("\ntimegate_nts_cert_expiry_seconds 34560000\n"));
 
 	/* stale: the state says so, the figures are absent, the age is there */
 	st.updated_monotonic_ns = (fake_mono - 100) * NS;
 	put_time(&st);
 	unlink(M.conf.gnss_status);
+	ns = nts_ok();
+	ns.updated = fake_real - 100;
+	put_nts(&ns);
 	out_reset();
 	cd_metrics(&M, &O);
 	CHECK(om_ok(B()));
@@ -938,6 +1192,10 @@ static void test_metrics(void)
 	CHECK(has("\ntimegate_status_age_seconds 100\n"));
 	CHECK(lacks("\ntimegate_pps_pulses_total"));
 	CHECK(has("# TYPE timegate_pps_pulses counter\n"));
+	/* ntsd's file is stale too: the NTS families stay, their samples go */
+	CHECK(lacks("\ntimegate_ntp_requests_total "));
+	CHECK(lacks("\ntimegate_nts_cert_expiry_seconds "));
+	CHECK(has("# TYPE timegate_ntske_failures counter\n"));
 
 	/* nothing at all */
 	unlink(M.conf.time_status);
@@ -1445,6 +1703,9 @@ int main(void)
 	RUN(test_status_failed_unsync);
 	RUN(test_status_missing);
 	RUN(test_status_stale_and_bad);
+	RUN(test_nts_figures_and_rates);
+	RUN(test_nts_down);
+	RUN(test_cert_alarms);
 	RUN(test_history_hour_wrap);
 	RUN(test_history_minutes);
 	RUN(test_history_day_wrap);
@@ -1459,6 +1720,7 @@ int main(void)
 	RUN(test_update_bad_chunks);
 	unlink(M.conf.time_status);
 	unlink(M.conf.gnss_status);
+	unlink(M.conf.ntsd_stats);
 	unlink(M.conf.updated_sock);
 	rmdir(dir);
 	return check_exit();

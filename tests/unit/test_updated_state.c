@@ -329,7 +329,7 @@ static void conf_file(void)
 	CHECK(c.media && c.media_reboot);
 	CHECK_EQ_INT(c.ntske_port, 4460);
 	CHECK_EQ_INT(c.ntp_port, 123);
-	CHECK_EQ_STR(c.ntsd_cert, "/data/ntsd/tls/cert.pem");
+	CHECK_EQ_STR(c.ntsd_cert, "/data/config/nts/cert.pem");
 	CHECK_EQ_STR(c.time_status, "/run/timegate/time/status");
 	CHECK_EQ_STR(c.user, "updated");
 	CHECK_EQ_INT(upd_conf_parse(good, strlen(good), "u.conf", &c, err, sizeof err), 0);

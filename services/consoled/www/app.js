@@ -13,7 +13,8 @@
  * from the stylesheet's custom properties, so light and dark schemes agree.
  *
  * Routes: #/setup #/login #/totp (logged out), #/dashboard #/updates
- * #/audit #/users #/account (logged in; audit and users for admins).
+ * #/config[/SECTION] #/logs #/audit #/users #/account (logged in; audit
+ * and users for admins; the configuration is read-only below admin).
  */
 'use strict';
 
@@ -233,42 +234,77 @@ function cssVar(name) {
 
 /*
  * A labelled form.  spec.fields: [{name, label, type, autocomplete, hint,
- * options, value, attrs}]; spec.errorField(msg) maps an API error to a field
- * name (or null: a form-level error).  Returns {form, input(name),
- * error(msg, field), ok(msg), clear(), busy(bool)}.
+ * options, value, attrs, widget}]; type 'checkbox' and 'textarea' are
+ * inputs of those kinds; a widget ({node, focusEl, get(), invalid(bool),
+ * disable(bool)}) is a composite control (an editable list) that the form
+ * labels, describes and reports errors for like an input.  An API error's
+ * "field" names the field it belongs to; without it spec.errorField(msg)
+ * maps the message to a field name (or null: a form-level error).
+ * spec.readOnly: every control disabled and no submit button (a role that
+ * may look but not change).  Returns {form, input(name), error(msg,
+ * field), ok(msg), clear(), busy(bool), values()}.
  */
 function makeForm(spec) {
 	const inputs = {};
+	const widgets = {};
 	const errs = {};
 	const fid = spec.id || uid('form');
 	const formErr = el('p', { class: 'form-error', id: fid + '-error', 'aria-live': 'polite' });
-	const formOk = el('p', { class: 'form-ok', id: fid + '-ok', 'aria-live': 'polite' });
+	const formOk = el('p', { class: 'form-ok', id: fid + '-ok', role: 'status', 'aria-live': 'polite' });
 	const submit = el('button', { type: 'submit', id: fid + '-submit', class: spec.submitClass || null, text: spec.submit });
-	const form = el('form', { class: 'stack', id: fid, novalidate: true });
+	const form = el('form', { class: 'stack' + (spec.wideForm ? ' wide-form' : ''), id: fid, novalidate: true });
 	for (const f of spec.fields) {
 		const iid = fid + '-' + f.name;
 		const eid = iid + '-err';
 		const hid = f.hint ? iid + '-hint' : null;
+		const describedBy = (hid ? hid + ' ' : '') + eid + ' ' + fid + '-error';
+		errs[f.name] = el('p', { class: 'field-error', id: eid });
+		if (f.widget) {
+			/* a group: its legend labels it, each control in it has its own label */
+			widgets[f.name] = f.widget;
+			f.widget.node.setAttribute('aria-describedby', describedBy);
+			form.appendChild(el('fieldset', { class: 'field group', id: iid },
+				el('legend', { text: f.label }),
+				hid ? el('p', { class: 'hint', id: hid, text: f.hint }) : null,
+				f.widget.node, errs[f.name]));
+			continue;
+		}
 		let input;
 		if (f.options) {
 			input = el('select', { id: iid, name: f.name });
 			for (const o of f.options) input.appendChild(el('option', { value: o.value, text: o.label, selected: o.value === f.value }));
+		} else if (f.type === 'textarea') {
+			input = el('textarea', Object.assign({ id: iid, name: f.name, rows: '4', spellcheck: 'false', autocapitalize: 'none' }, f.attrs || {}));
+			if (f.value) input.value = f.value;
 		} else {
 			input = el('input', Object.assign({
 				id: iid, name: f.name, type: f.type || 'text', autocomplete: f.autocomplete || 'off',
 				spellcheck: 'false', autocapitalize: 'none',
 			}, f.attrs || {}));
-			if (f.value) input.value = f.value;
+			if (f.type === 'checkbox') input.checked = !!f.value;
+			else if (f.value !== undefined && f.value !== null && f.value !== '') input.value = String(f.value);
 		}
-		input.setAttribute('aria-describedby', (hid ? hid + ' ' : '') + eid + ' ' + fid + '-error');
-		errs[f.name] = el('p', { class: 'field-error', id: eid });
+		input.setAttribute('aria-describedby', describedBy);
+		if (spec.readOnly || f.readOnly) input.disabled = true;
 		inputs[f.name] = input;
-		form.appendChild(el('div', { class: 'field' },
-			el('label', { for: iid, text: f.label }),
-			hid ? el('p', { class: 'hint', id: hid, text: f.hint }) : null,
-			input, errs[f.name]));
+		if (f.type === 'checkbox') {
+			form.appendChild(el('div', { class: 'field check' },
+				el('div', { class: 'check-row' }, input, el('label', { for: iid, text: f.label })),
+				hid ? el('p', { class: 'hint', id: hid, text: f.hint }) : null,
+				errs[f.name]));
+		} else {
+			form.appendChild(el('div', { class: 'field' },
+				el('label', { for: iid, text: f.label }),
+				hid ? el('p', { class: 'hint', id: hid, text: f.hint }) : null,
+				input, errs[f.name]));
+		}
 	}
-	form.appendChild(el('div', { class: 'actions' }, submit, spec.extraButtons || null));
+	if (spec.readOnly) {
+		for (const w of Object.values(widgets)) w.disable(true);
+		if (spec.extraButtons) form.appendChild(el('div', { class: 'actions' }, spec.extraButtons));
+	} else {
+		form.appendChild(el('div', { class: 'actions' }, submit, spec.extraButtons || null));
+	}
 	form.appendChild(formErr);
 	form.appendChild(formOk);
 
@@ -279,19 +315,24 @@ function makeForm(spec) {
 		clear() {
 			formErr.textContent = '';
 			formOk.textContent = '';
-			for (const n of Object.keys(inputs)) {
-				errs[n].textContent = '';
-				inputs[n].removeAttribute('aria-invalid');
-			}
+			for (const n of Object.keys(errs)) errs[n].textContent = '';
+			for (const n of Object.keys(inputs)) inputs[n].removeAttribute('aria-invalid');
+			for (const w of Object.values(widgets)) w.invalid(false);
 		},
 		error(msg0, field) {
 			const msg = sentence(msg0);
-			const f = field !== undefined ? field : (spec.errorField ? spec.errorField(msg) : null);
-			const onField = !!(f && inputs[f]);
-			if (onField) {
-				errs[f].textContent = msg;
+			const f = field !== undefined && field !== null ? field : (spec.errorField ? spec.errorField(msg) : null);
+			const onField = !!(f && (inputs[f] || widgets[f]));
+			/* next to the field, "holdover_drift_ppb: expected ..." needs no name */
+			const short = onField ? sentence(msg.replace(new RegExp('^' + f + ':\\s*', 'i'), '')) : msg;
+			if (onField && inputs[f]) {
+				errs[f].textContent = short;
 				inputs[f].setAttribute('aria-invalid', 'true');
 				inputs[f].focus();
+			} else if (onField) {
+				errs[f].textContent = short;
+				widgets[f].invalid(true, msg);
+				if (widgets[f].focusEl()) widgets[f].focusEl().focus();
 			}
 			/* the form-level live region always says it, so it is
 			 * announced; shown only when no field shows it already */
@@ -302,19 +343,21 @@ function makeForm(spec) {
 		busy(b) { submit.disabled = !!b; },
 		values() {
 			const v = {};
-			for (const n of Object.keys(inputs)) v[n] = inputs[n].value;
+			for (const n of Object.keys(inputs)) v[n] = inputs[n].type === 'checkbox' ? inputs[n].checked : inputs[n].value;
+			for (const n of Object.keys(widgets)) v[n] = widgets[n].get();
 			return v;
 		},
 	};
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
-		if (submit.disabled) return;
+		if (submit.disabled || spec.readOnly) return;
 		api_.clear();
 		api_.busy(true);
 		try {
 			await spec.onSubmit(api_.values(), api_);
 		} catch (e) {
-			api_.error(errText(e));
+			const fld = e instanceof ApiError && e.data && typeof e.data.field === 'string' && e.data.field ? e.data.field : undefined;
+			api_.error(errText(e), fld);
 		} finally {
 			api_.busy(false);
 		}
@@ -428,6 +471,8 @@ const ROUTES = {
 	totp: { title: 'Two-factor code', render: renderTotp },
 	dashboard: { title: 'Dashboard', render: renderDashboard },
 	updates: { title: 'Updates', render: renderUpdates },
+	config: { title: 'Configuration', render: renderConfig },
+	logs: { title: 'Logs', render: renderLogs },
 	audit: { title: 'Audit', render: renderAudit, admin: true },
 	users: { title: 'Users', render: renderUsers, admin: true },
 	account: { title: 'Account', render: renderAccount },
@@ -438,9 +483,10 @@ function newPage(name) {
 	if (S.page) {
 		for (const t of S.page.timers) clearInterval(t);
 		for (const o of S.page.observers) o.disconnect();
+		for (const f of S.page.cleanups) f();
 		S.page.alive = false;
 	}
-	S.page = { name, alive: true, timers: [], observers: [], onStatus: null };
+	S.page = { name, alive: true, timers: [], observers: [], cleanups: [], onStatus: null };
 	return S.page;
 }
 
@@ -710,6 +756,7 @@ function renderDashboard(main, page) {
 	const alarms = el('div', { id: 'alarms' }, el('p', { class: 'muted', text: '\u2014' }));
 	const sysKv = kv([['version', 'Release'], ['head', 'Audit head']]);
 	sysKv.refs.head.classList.add('mono');
+	const nts = ntsCard();
 
 	main.appendChild(el('div', { class: 'grid' },
 		card('Clock', { wide: false }, bigState, figures, clockKv.dl),
@@ -718,6 +765,7 @@ function renderDashboard(main, page) {
 		card('GNSS', null, gnssKv.dl, el('h3', { text: 'Sky plot' }), sky, skySummary, skyLegend),
 		card('Satellites', null, satNote, satBody),
 		card('PPS', null, ppsKv.dl),
+		nts.node,
 		card('System', null, sysKv.dl)));
 
 	let lastHist = null;
@@ -769,6 +817,7 @@ function renderDashboard(main, page) {
 		setText(ppsKv.refs.missed, p.missed);
 		setText(ppsKv.refs.unpaired, p.unpaired);
 
+		nts.update(st.nts || null);
 		renderAlarms(alarms, Array.isArray(st.alarms) ? st.alarms : []);
 		setText(sysKv.refs.version, st.version || null);
 		setText(sysKv.refs.head, st.audit_head || null);
@@ -1549,6 +1598,691 @@ function renderAccount(main, page) {
 	}
 
 	showTotp();
+}
+
+/* ------------------------------------------------------------------ */
+/* Editable lists (the API takes them as text, one item per line)     */
+
+/*
+ * spec: {id, item (a noun for labels: "server"), cols: [{name, label,
+ * options, placeholder, attrs}], rows: [[value, ...]], line(values) -> the
+ * line ('' drops the row), addLabel, emptyText}.  Returns a makeForm
+ * widget.  Every input has its own <label> ("Address of server 2"), the
+ * Remove buttons say which row they remove.
+ */
+function listWidget(spec) {
+	const rowsBox = el('ol', { class: 'list-rows' });
+	const empty = el('p', { class: 'muted list-empty', text: spec.emptyText || 'None.' });
+	const add = el('button', { type: 'button', class: 'secondary', id: spec.id + '-add', text: spec.addLabel });
+	const node = el('div', { class: 'list', id: spec.id }, rowsBox, empty, el('div', { class: 'actions' }, add));
+	const rows = [];
+	let disabled = false;
+	let marked = null;
+
+	function renumber() {
+		rows.forEach((r, i) => {
+			for (const c of r.cells) c.which.textContent = ' of ' + spec.item + ' ' + (i + 1);
+			r.remove.setAttribute('aria-label', 'Remove ' + spec.item + ' ' + (i + 1));
+		});
+		empty.hidden = rows.length > 0;
+	}
+
+	function addRow(values, focus) {
+		const r = { cells: [] };
+		const li = el('li', { class: 'list-row' });
+		spec.cols.forEach((col, ci) => {
+			const iid = uid(spec.id + '-' + col.name);
+			let input;
+			if (col.options) {
+				input = el('select', { id: iid, name: col.name });
+				for (const o of col.options) input.appendChild(el('option', { value: o, text: o }));
+				if (values && values[ci]) {
+					if (!col.options.includes(values[ci])) input.appendChild(el('option', { value: values[ci], text: values[ci] }));
+					input.value = values[ci];
+				}
+			} else {
+				input = el('input', Object.assign({
+					id: iid, name: col.name, type: 'text', autocomplete: 'off', spellcheck: 'false',
+					autocapitalize: 'none', placeholder: col.placeholder || null,
+				}, col.attrs || {}));
+				input.value = values && values[ci] ? values[ci] : '';
+			}
+			input.disabled = disabled;
+			const which = el('span', { class: 'sr-only' });
+			li.appendChild(el('div', { class: 'list-cell list-' + col.name },
+				el('label', { for: iid }, col.label, which), input));
+			r.cells.push({ col, input, which });
+		});
+		r.remove = el('button', {
+			type: 'button', class: 'secondary', text: 'Remove',
+			onclick: () => {
+				const i = rows.indexOf(r);
+				rows.splice(i, 1);
+				li.remove();
+				renumber();
+				/* focus stays in the list: the next row's Remove, or Add */
+				const next = rows[i] || rows[i - 1];
+				(next ? next.remove : add).focus();
+			},
+		});
+		r.remove.disabled = disabled;
+		li.appendChild(el('div', { class: 'list-cell list-remove' }, r.remove));
+		rows.push(r);
+		rowsBox.appendChild(li);
+		renumber();
+		if (focus) r.cells[0].input.focus();
+	}
+
+	add.addEventListener('click', () => addRow(null, true));
+	for (const v of spec.rows || []) addRow(v, false);
+	renumber();
+
+	return {
+		node,
+		rowCount: () => rows.length,
+		focusEl: () => marked || (rows[0] ? rows[0].cells[0].input : add),
+		get() {
+			return rows.map((r) => spec.line(r.cells.map((c) => c.input.value.trim())))
+				.filter((l) => l !== '').join('\n');
+		},
+		invalid(on, msg) {
+			for (const r of rows) for (const c of r.cells) c.input.removeAttribute('aria-invalid');
+			marked = null;
+			if (!on || !rows.length) return;
+			/* "servers:2: ..." or "line 2": mark that row, else the first */
+			const m = /(?:line |:)(\d+)\b/.exec(String(msg || ''));
+			const n = m ? parseInt(m[1], 10) : 1;
+			const r = rows[n >= 1 && n <= rows.length ? n - 1 : 0];
+			marked = r.cells[0].input;
+			for (const c of r.cells) c.input.setAttribute('aria-invalid', 'true');
+		},
+		disable(b) {
+			disabled = !!b;
+			add.hidden = disabled;
+			for (const r of rows) {
+				for (const c of r.cells) c.input.disabled = disabled;
+				r.remove.hidden = disabled;
+			}
+		},
+	};
+}
+
+/* lines of text -> arrays of their whitespace-separated words */
+function textRows(text) {
+	return String(text || '').split('\n').map((l) => l.trim()).filter((l) => l && l[0] !== '#')
+		.map((l) => l.split(/\s+/));
+}
+
+/*
+ * The offered-services grid: one checkbox per service and role.  A
+ * service is always offered on its own role (shown checked, disabled);
+ * the others become "serve NAME ROLE" lines.  Lines naming a service or
+ * role this page does not know are kept as they were, not dropped.
+ */
+function serveWidget(id, services, roles, serveText) {
+	const want = new Set(textRows(serveText).filter((w) => w.length === 2).map((w) => w[0] + ' ' + w[1]));
+	const known = new Set();
+	const boxes = [];
+	const table = el('table', { class: 'serve', id },
+		el('caption', { class: 'sr-only', text: 'Services offered per network role' }),
+		el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Service' }),
+			roles.map((r) => el('th', { scope: 'col', text: r })))));
+	const tb = el('tbody');
+	for (const s of services) {
+		const tr = el('tr', {}, el('th', { scope: 'row', text: s.name + ' (' + s.proto + ' ' + s.port + ')' }));
+		for (const r of roles) {
+			const iid = uid(id + '-' + s.name + '-' + r);
+			const home = r === s.role;
+			const key = s.name + ' ' + r;
+			known.add(key);
+			const cb = el('input', { type: 'checkbox', id: iid, name: key });
+			cb.checked = home || want.has(key);
+			cb.disabled = home;
+			if (!home) boxes.push(cb);
+			tr.appendChild(el('td', {}, cb,
+				el('label', { for: iid, class: 'sr-only', text: s.name + ' on ' + r + (home ? ' (its own role, always)' : '') })));
+		}
+		tb.appendChild(tr);
+	}
+	table.appendChild(tb);
+	const node = el('div', { class: 'table-wrap' }, table);
+	const extra = [...want].filter((k) => !known.has(k));
+	if (extra.length) node.appendChild(el('p', { class: 'muted', text: 'Also kept: ' + extra.join(', ') }));
+	return {
+		node,
+		focusEl: () => boxes[0] || null,
+		get: () => boxes.filter((b) => b.checked).map((b) => b.name).concat(extra).join('\n'),
+		invalid(on) { for (const b of boxes) { if (on) b.setAttribute('aria-invalid', 'true'); else b.removeAttribute('aria-invalid'); } },
+		disable(b) { for (const x of boxes) x.disabled = !!b; },
+	};
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+const CFG_SECTIONS = [
+	['time', 'Time source'], ['upstreams', 'Upstream servers'], ['network', 'Network'],
+	['tls', 'NTS certificate'], ['backup', 'Backup & restore'],
+];
+
+/* a whole number from a text field, or null after telling the form */
+function intOf(form, v, name) {
+	const s = String(v).trim();
+	if (!/^[+-]?[0-9]{1,12}$/.test(s)) {
+		form.error('Expected a whole number, got \u201c' + s + '\u201d.', name);
+		return null;
+	}
+	return parseInt(s, 10);
+}
+
+function fmtDays(n) {
+	if (!isNum(n)) return '';
+	if (n < 0) return 'expired ' + (-n) + (n === -1 ? ' day' : ' days') + ' ago';
+	return n + (n === 1 ? ' day' : ' days') + ' left';
+}
+
+/* expiry as "2027-01-01 (123 days left)", with a class saying how urgent */
+function expiryCell(dd, notAfter, daysLeft) {
+	dd.classList.remove('expiry-warn', 'expiry-bad');
+	if (!isNum(notAfter) || notAfter <= 0) {
+		setText(dd, 'None');
+		return;
+	}
+	setText(dd, new Date(notAfter * 1000).toISOString().slice(0, 10) + (isNum(daysLeft) ? ' (' + fmtDays(daysLeft) + ')' : ''));
+	if (isNum(daysLeft) && daysLeft < 0) dd.classList.add('expiry-bad');
+	else if (isNum(daysLeft) && daysLeft < 30) dd.classList.add('expiry-warn');
+}
+
+function readFileText(file) {
+	return new Promise((resolve, reject) => {
+		const r = new FileReader();
+		r.onload = () => resolve(String(r.result));
+		r.onerror = () => reject(new Error('cannot read ' + file.name + ': ' + (r.error ? r.error.message : 'read error')));
+		r.readAsText(file);
+	});
+}
+
+/* bodies above this are refused by the daemon (CD_BODY_MAX) */
+const BODY_MAX = 16384;
+
+function renderConfig(main, page) {
+	const m = /^#\/config\/([a-z]+)/.exec(location.hash);
+	const sec = m && CFG_SECTIONS.some((s) => s[0] === m[1]) ? m[1] : 'time';
+	const admin = isAdmin();
+	main.appendChild(el('h1', { text: 'Configuration' }));
+	main.appendChild(el('nav', { class: 'subnav', 'aria-label': 'Configuration sections' },
+		el('ul', {}, CFG_SECTIONS.map(([k, label]) => el('li', {},
+			el('a', { href: '#/config/' + k, id: 'cfg-nav-' + k, 'aria-current': k === sec ? 'page' : null, text: label }))))));
+	if (!admin) {
+		main.appendChild(el('p', { class: 'note', id: 'cfg-readonly',
+			text: 'Shown read-only: changing the configuration needs the admin role.' }));
+	}
+	const loadErr = el('p', { class: 'form-error', id: 'cfg-load-error', 'aria-live': 'polite' });
+	const body = el('div', { class: 'grid', id: 'cfg-body' }, el('p', { class: 'muted', text: 'Loading\u2026' }));
+	main.appendChild(loadErr);
+	main.appendChild(body);
+
+	/* re-read and redraw the section; flash goes into its status area */
+	async function reload(flash) {
+		let c;
+		try {
+			c = await api('GET', '/api/config');
+		} catch (e) {
+			if (page.alive) loadErr.textContent = 'Configuration unavailable: ' + errText(e);
+			return;
+		}
+		if (!page.alive) return;
+		loadErr.textContent = '';
+		body.replaceChildren();
+		const first = ({ time: cfgTime, upstreams: cfgUpstreams, network: cfgNetwork, tls: cfgTls, backup: cfgBackup })[sec](body, c);
+		if (flash && first) {
+			first.ok(flash);
+			announce(flash);
+		}
+	}
+
+	/* "Undo last change": the file's previous version back */
+	function undoButton(what, label, formOf) {
+		if (!admin) return null;
+		return el('button', {
+			type: 'button', class: 'secondary', id: 'cfg-' + what + '-undo', text: 'Undo last change',
+			onclick: async () => {
+				const form = formOf();
+				form.clear();
+				if (!(await confirmDialog('Undo the last change?', 'The previous ' + label + ' is put back and applied.', 'Undo'))) return;
+				try {
+					const r = await api('POST', '/api/config/revert', { what });
+					await reload(sentence(r.message || 'previous version restored'));
+				} catch (e) {
+					form.error(errText(e), null);
+				}
+			},
+		});
+	}
+
+	function cfgTime(box, c) {
+		const t = c.time || {};
+		const opt = (xs) => xs.map((x) => ({ value: String(x), label: String(x) }));
+		const f = makeForm({
+			id: 'cfg-time',
+			submit: 'Save',
+			readOnly: !admin,
+			extraButtons: undoButton('time', 'time configuration', () => f),
+			fields: [
+				{ name: 'baud', label: 'Baud rate', options: opt([4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]), value: String(t.baud) },
+				{ name: 'parity', label: 'Parity', options: opt(['none', 'even', 'odd']), value: t.parity },
+				{ name: 'pps_edge', label: 'PPS edge', options: [{ value: 'assert', label: 'assert (rising)' }, { value: 'clear', label: 'clear (falling)' }], value: t.pps_edge },
+				{ name: 'pps_delay_ns', label: 'PPS delay (ns)', hint: 'Cable and receiver delay to subtract, \u2212100000000 to 100000000', value: t.pps_delay_ns, attrs: { inputmode: 'numeric' } },
+				{ name: 'pps_only', label: 'PPS only (no NMEA time: another source numbers the seconds)', type: 'checkbox', value: t.pps_only },
+				{ name: 'nmea_window_min_ms', label: 'NMEA window from (ms after the pulse)', hint: '\u2212500 to 999', value: t.nmea_window_min_ms, attrs: { inputmode: 'numeric' } },
+				{ name: 'nmea_window_max_ms', label: 'NMEA window to (ms after the pulse)', hint: 'More than \u201cfrom\u201d, less than 1000 ms after it', value: t.nmea_window_max_ms, attrs: { inputmode: 'numeric' } },
+				{ name: 'site', label: 'Antenna position', hint: 'Latitude and longitude in degrees, altitude in metres, e.g. \u201c47.3769 8.5417 408\u201d; empty: not fixed', value: t.site || '' },
+				{ name: 'survey', label: 'Survey the antenna position', type: 'checkbox', value: t.survey },
+				{ name: 'holdover_drift_ppb', label: 'Holdover drift (ppb)', hint: 'Assumed worst-case frequency drift in holdover, 0 to 100000', value: t.holdover_drift_ppb, attrs: { inputmode: 'numeric' } },
+				{ name: 'lock_jitter_us', label: 'Lock jitter (\u00b5s)', hint: 'Jitter below which the clock counts as locked, 1 to 100000', value: t.lock_jitter_us, attrs: { inputmode: 'numeric' } },
+			],
+			async onSubmit(v, form) {
+				const body_ = { baud: parseInt(v.baud, 10), parity: v.parity, pps_edge: v.pps_edge, pps_only: v.pps_only, site: v.site.trim().replace(/\s+/g, ' '), survey: v.survey };
+				for (const k of ['pps_delay_ns', 'nmea_window_min_ms', 'nmea_window_max_ms', 'holdover_drift_ppb', 'lock_jitter_us']) {
+					const n = intOf(form, v[k], k);
+					if (n === null) return;
+					body_[k] = n;
+				}
+				const r = await api('POST', '/api/config/time', body_);
+				const msg = sentence(r.message || 'saved');
+				form.ok(msg);
+				announce(msg);
+			},
+		});
+		const wiring = kv([['device', 'Receiver device'], ['pps', 'PPS device']]);
+		setText(wiring.refs.device, t.device || null);
+		setText(wiring.refs.pps, t.pps || null);
+		box.appendChild(card('Time source', { wide: true },
+			el('p', { class: 'muted', text: 'Saving restarts the time service: the clock keeps running, time is served again once it has re-locked.' }),
+			wiring.dl,
+			el('p', { class: 'muted', text: 'The devices are the board\u2019s wiring and cannot be changed here.' }),
+			f.form));
+		return f;
+	}
+
+	function cfgUpstreams(box, c) {
+		const u = c.upstreams || {};
+		const list = listWidget({
+			id: 'cfg-servers', item: 'server', addLabel: 'Add a server', emptyText: 'No upstream servers: no cross-check.',
+			cols: [
+				{ name: 'addr', label: 'Address', placeholder: '192.0.2.10' },
+				{ name: 'port', label: 'Port', placeholder: '4460', attrs: { inputmode: 'numeric' } },
+				{ name: 'name', label: 'TLS name', placeholder: 'same as the address' },
+			],
+			rows: textRows(u.servers),
+			line: ([a, p, n]) => {
+				if (!a && !p && !n) return '';
+				return [a || '?', p || (n ? '4460' : ''), n].filter((x) => x).join(' ');
+			},
+		});
+		const f = makeForm({
+			id: 'cfg-upstreams',
+			submit: 'Save',
+			readOnly: !admin,
+			extraButtons: undoButton('upstreams', 'upstream servers', () => f),
+			fields: [
+				{ name: 'servers', label: 'NTS servers', hint: 'Address literals (IPv4 or IPv6), up to 4. Port: NTS-KE port, 4460 if empty. TLS name: the name in the server\u2019s certificate, the address if empty.', widget: list },
+				{ name: 'cross_check_max_ms', label: 'Largest accepted difference (ms)', hint: '1 to 10000', value: u.cross_check_max_ms, attrs: { inputmode: 'numeric' } },
+				{ name: 'cross_check_interval_s', label: 'Check every (s)', hint: '16 to 86400', value: u.cross_check_interval_s, attrs: { inputmode: 'numeric' } },
+			],
+			async onSubmit(v, form) {
+				const b = { servers: v.servers };
+				for (const k of ['cross_check_max_ms', 'cross_check_interval_s']) {
+					const n = intOf(form, v[k], k);
+					if (n === null) return;
+					b[k] = n;
+				}
+				if (list.rowCount() > 4) return form.error('At most 4 servers.', 'servers');
+				const r = await api('POST', '/api/config/upstreams', b);
+				const msg = sentence(r.message || 'saved');
+				form.ok(msg);
+				announce(msg);
+			},
+		});
+		box.appendChild(card('Upstream servers', { wide: true },
+			el('p', { class: 'muted', text: 'Other NTS servers the clock is cross-checked against. Saving also updates the firewall (only these addresses may be reached) and restarts the time service.' }),
+			f.form));
+		return f;
+	}
+
+	function cfgNetwork(box, c) {
+		const n = c.network || {};
+		const ifs = Array.isArray(n.interfaces) ? n.interfaces : [];
+		const names = ifs.map((i) => String(i.name));
+		const roles = [...new Set(ifs.map((i) => String(i.role)).concat((n.services || []).map((s) => String(s.role))))].filter((r) => r && r !== 'undefined');
+		const ifList = listWidget({
+			id: 'cfg-ifaces', item: 'address', addLabel: 'Add an address', emptyText: 'No addresses set: the image\u2019s defaults apply.',
+			cols: [
+				{ name: 'ifname', label: 'Interface', options: names },
+				{ name: 'address', label: 'Address/prefix', placeholder: '192.0.2.5/24' },
+				{ name: 'gateway', label: 'Gateway', placeholder: 'none' },
+			],
+			rows: ifs.filter((i) => i.address).map((i) => [i.name, i.address, i.gateway && i.gateway !== '-' ? i.gateway : '']),
+			line: ([i, a, g]) => (a || g ? [i, a || '?', g || '-'].join(' ') : ''),
+		});
+		const dnsList = listWidget({
+			id: 'cfg-dns', item: 'resolver', addLabel: 'Add a resolver', emptyText: 'No resolvers: DNS is not allowed out.',
+			cols: [{ name: 'addr', label: 'Address', placeholder: '198.51.100.53' }],
+			rows: textRows(n.dns).map((w) => [w[0]]),
+			line: ([a]) => a,
+		});
+		const serve = serveWidget('cfg-serve', Array.isArray(n.services) ? n.services : [], roles, n.serve);
+		const f = makeForm({
+			id: 'cfg-network',
+			submit: 'Save',
+			readOnly: !admin,
+			extraButtons: undoButton('network', 'network configuration', () => f),
+			wideForm: true,
+			fields: [
+				{ name: 'interfaces', label: 'Interface addresses', hint: 'Take effect at the next reboot. Gateway empty: none.', widget: ifList },
+				{ name: 'dns', label: 'DNS resolvers', hint: 'Apply at once (firewall).', widget: dnsList },
+				{ name: 'serve', label: 'Offered services', hint: 'Which network roles may reach each service. Applies at once (firewall).', widget: serve },
+			],
+			async onSubmit(v) {
+				const r = await api('POST', '/api/config/network', { interfaces: v.interfaces, dns: v.dns, serve: v.serve });
+				await reload(sentence(r.message || 'saved'));
+			},
+		});
+		const active = el('table', { id: 'cfg-ifaces-active' },
+			el('caption', { text: 'Interfaces now' }),
+			el('thead', {}, el('tr', {}, ['Interface', 'Role', 'Active address', 'Configured'].map((h) => el('th', { scope: 'col', text: h })))),
+			el('tbody', {}, ifs.map((i) => el('tr', {},
+				el('td', { text: i.name }), el('td', { text: i.role || '\u2014' }),
+				el('td', { text: i.active_address || '\u2014' }),
+				el('td', { text: i.address ? i.address + (i.gateway && i.gateway !== '-' ? ' via ' + i.gateway : '') : 'default' })))));
+		box.appendChild(card('Network', { wide: true },
+			n.pending_reboot
+				? el('p', { class: 'note warn', id: 'cfg-pending-reboot', text: 'A saved address change waits for the next reboot.' })
+				: el('p', { class: 'muted', id: 'cfg-pending-reboot', text: 'No address change waiting for a reboot.' }),
+			el('p', { class: 'muted', text: 'Addresses take effect at the next reboot (changing them under a running console could lock you out); resolvers and offered services apply at once.' }),
+			el('div', { class: 'table-wrap' }, active),
+			f.form));
+		return f;
+	}
+
+	function cfgTls(box, c) {
+		const t = c.tls || {};
+		const facts = kv([['subject', 'Subject'], ['issuer', 'Issuer'], ['from', 'Valid from'], ['expiry', 'Expires'],
+			['self', 'Self-signed'], ['csr', 'Pending key']]);
+		const r = facts.refs;
+		r.expiry.id = 'cfg-tls-expiry';
+		setText(r.subject, t.subject || null);
+		setText(r.issuer, t.issuer || null);
+		setText(r.from, isNum(t.not_before) && t.not_before > 0 ? fmtTimeUTC(t.not_before) : null);
+		expiryCell(r.expiry, t.not_after, t.days_left);
+		setText(r.self, t.self_signed === undefined ? null : (t.self_signed ? 'yes' : 'no'));
+		setText(r.csr, t.csr_pending ? 'yes: waiting for the certificate of the last CSR' : 'none');
+
+		const up = makeForm({
+			id: 'cfg-tls',
+			submit: 'Install certificate',
+			readOnly: !admin,
+			extraButtons: undoButton('tls', 'certificate and key', () => up),
+			fields: [
+				{ name: 'cert', label: 'Certificate chain (PEM)', type: 'file', hint: 'The server certificate first, then its intermediates.', attrs: { accept: '.pem,.crt,.cer,application/x-pem-file' } },
+				{ name: 'key', label: 'Private key (PEM, optional)', type: 'file', hint: 'An EC key. Leave empty to use the key generated with the last CSR.', attrs: { accept: '.pem,.key,application/x-pem-file' } },
+			],
+			async onSubmit(v, form) {
+				const cf = form.input('cert').files[0];
+				const kf = form.input('key').files[0];
+				if (!cf) return form.error('Choose the certificate file.', 'cert');
+				const cert = await readFileText(cf);
+				if (!/-----BEGIN CERTIFICATE-----/.test(cert)) return form.error('Expected a PEM certificate (-----BEGIN CERTIFICATE-----) in ' + cf.name + '.', 'cert');
+				const b = { cert };
+				if (kf) {
+					const key = await readFileText(kf);
+					if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) return form.error('Expected a PEM private key in ' + kf.name + '.', 'key');
+					b.key = key;
+				}
+				const n = JSON.stringify(b).length;
+				if (n > BODY_MAX) return form.error('The files are too large: ' + n + ' bytes, at most ' + BODY_MAX + '.', 'cert');
+				const res = await api('POST', '/api/config/tls', b);
+				await reload(sentence(res.message || 'certificate installed'));
+			},
+		});
+
+		const csrOut = el('div', { id: 'cfg-csr-out', hidden: true });
+		const csr = makeForm({
+			id: 'cfg-csr',
+			submit: 'Generate key and CSR',
+			fields: [
+				{ name: 'cn', label: 'Common name', hint: 'The server\u2019s name, e.g. time.example.net' },
+				{ name: 'dns', label: 'DNS names', type: 'textarea', hint: 'One per line; the names clients use to reach this server.' },
+			],
+			async onSubmit(v, form) {
+				if (!v.cn.trim()) return form.error('Enter the common name.', 'cn');
+				const res = await api('POST', '/api/config/tls/csr', { cn: v.cn.trim(), dns: v.dns.split('\n').map((s) => s.trim()).filter((s) => s).join('\n') });
+				showCsr(String(res.csr || ''));
+				form.ok('New key made; it waits on the device for its certificate.');
+			},
+		});
+		function showCsr(pem) {
+			const blob = new Blob([pem.endsWith('\n') ? pem : pem + '\n'], { type: 'application/pkcs10' });
+			const href = URL.createObjectURL(blob);
+			page.cleanups.push(() => URL.revokeObjectURL(href));
+			const ta = el('textarea', { id: 'cfg-csr-pem', class: 'mono', rows: '10', readonly: true, spellcheck: 'false' });
+			ta.value = pem;
+			csrOut.replaceChildren(
+				el('div', { class: 'field' }, el('label', { for: 'cfg-csr-pem', text: 'Certificate signing request' }), ta),
+				el('div', { class: 'actions' },
+					el('a', { class: 'button', href, download: 'timegate-nts.csr', id: 'cfg-csr-download', text: 'Download CSR' })),
+				el('p', { class: 'muted', text: 'Have it signed by your certificate authority, then install the certificate above (without a key file).' }));
+			csrOut.hidden = false;
+		}
+
+		box.appendChild(card('Certificate in use', null, facts.dl,
+			el('p', { class: 'muted', text: 'The NTS server\u2019s TLS certificate (NTS-KE). Installing one restarts the NTS service.' })));
+		box.appendChild(card('Install a certificate', null, up.form));
+		if (admin) box.appendChild(card('Generate a key and CSR', null, csr.form, csrOut));
+		return up;
+	}
+
+	function cfgBackup(box) {
+		const dl = el('a', { class: 'button', href: '/api/config/backup', download: '', id: 'cfg-backup-download', text: 'Download backup' });
+		box.appendChild(card('Backup', null,
+			el('p', { text: 'A text file with the time service\u2019s configuration, the network addresses and the site\u2019s network policy, with a checksum. It holds no private key and no users.' }),
+			el('div', { class: 'actions' }, dl)));
+		if (!admin) return null;
+		const f = makeForm({
+			id: 'cfg-restore',
+			submit: 'Restore',
+			submitClass: 'danger',
+			fields: [{ name: 'file', label: 'Backup file', type: 'file', hint: 'Every file in it is checked before any is written.', attrs: { accept: '.txt,text/plain' } }],
+			async onSubmit(v, form) {
+				const file = form.input('file').files[0];
+				if (!file) return form.error('Choose a backup file.', 'file');
+				const text = await readFileText(file);
+				if (!/^timegate-config 1\n/.test(text)) return form.error(file.name + ' is not a Timegate configuration backup (expected \u201ctimegate-config 1\u201d on its first line).', 'file');
+				if (JSON.stringify({ file: text }).length > BODY_MAX) return form.error('The file is too large (at most ' + BODY_MAX + ' bytes).', 'file');
+				if (!(await confirmDialog('Restore this backup?', 'The configuration in ' + file.name + ' replaces the current one and is applied; services restart.', 'Restore'))) return;
+				const r = await api('POST', '/api/config/restore', { file: text });
+				form.ok(sentence(r.message || 'restored'));
+				announce('Configuration restored.');
+			},
+		});
+		box.appendChild(card('Restore', null, f.form));
+		return f;
+	}
+
+	reload(null);
+}
+
+/* ------------------------------------------------------------------ */
+/* Logs and services                                                   */
+
+function fmtUptime(s) {
+	if (!isNum(s)) return '\u2014';
+	if (s < 60) return s + ' s';
+	if (s < 3600) return Math.floor(s / 60) + ' min';
+	if (s < 86400) return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+	return Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
+}
+
+function renderLogs(main, page) {
+	main.appendChild(el('h1', { text: 'Logs' }));
+	const svcSel = el('select', { id: 'log-service', name: 'service' }, el('option', { value: '', text: 'All services' }));
+	const q = el('input', { id: 'log-q', name: 'q', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none' });
+	const nSel = el('select', { id: 'log-n', name: 'n' });
+	for (const n of [100, 200, 500, 1000]) nSel.appendChild(el('option', { value: String(n), text: String(n), selected: n === 200 }));
+	const auto = el('input', { id: 'log-auto', type: 'checkbox' });
+	const refreshBtn = el('button', { type: 'submit', id: 'log-refresh', text: 'Refresh' });
+	const form = el('form', { class: 'filters', id: 'log-form', novalidate: true },
+		el('div', { class: 'field' }, el('label', { for: 'log-service', text: 'Service' }), svcSel),
+		el('div', { class: 'field' }, el('label', { for: 'log-q', text: 'Text contains' }), q),
+		el('div', { class: 'field' }, el('label', { for: 'log-n', text: 'Lines' }), nSel),
+		el('div', { class: 'field check' }, el('div', { class: 'check-row' }, auto, el('label', { for: 'log-auto', text: 'Refresh every 5 s' }))),
+		el('div', { class: 'actions' }, refreshBtn));
+	const info = el('p', { class: 'muted', id: 'log-info', role: 'status' });
+	const logErr = el('p', { class: 'form-error', id: 'log-error', 'aria-live': 'polite' });
+	const lines = el('div', { class: 'log', id: 'log-lines', tabindex: '0', role: 'region', 'aria-label': 'Log lines, newest last' });
+
+	const svcErr = el('p', { class: 'form-error', id: 'svc-error', 'aria-live': 'polite' });
+	const svcOk = el('p', { class: 'form-ok', id: 'svc-ok', role: 'status' });
+	const svcWrap = el('div', { class: 'table-wrap' }, el('p', { class: 'muted', text: 'Loading\u2026' }));
+
+	main.appendChild(el('div', { class: 'grid' },
+		card('Log', { wide: true }, form, info, logErr, lines),
+		card('Services', { wide: true }, svcErr, svcOk, svcWrap)));
+
+	let seq = 0;
+	async function loadLogs() {
+		const my = ++seq;
+		const qs = new URLSearchParams();
+		if (svcSel.value) qs.set('service', svcSel.value);
+		if (q.value.trim()) qs.set('q', q.value.trim());
+		qs.set('n', nSel.value);
+		try {
+			const d = await api('GET', '/api/logs?' + qs.toString());
+			if (!page.alive || my !== seq) return;
+			logErr.textContent = '';
+			const ls = Array.isArray(d.lines) ? d.lines : [];
+			/* follow the newest line unless the reader scrolled up */
+			const atEnd = lines.scrollHeight - lines.scrollTop - lines.clientHeight < 8;
+			lines.replaceChildren(...ls.map((l) => el('div', { class: 'line' },
+				el('span', { class: 'lt', text: l.t || '' }), ' ',
+				el('span', { class: 'ls', text: l.service || '' }), ' ',
+				el('span', { class: 'lx', text: l.text || '' }))));
+			if (!ls.length) lines.appendChild(el('p', { class: 'muted', text: 'No lines match.' }));
+			if (atEnd || my === 1) lines.scrollTop = lines.scrollHeight;
+			setText(info, ls.length + (ls.length === 1 ? ' line' : ' lines') + (d.truncated ? ' (older lines left out)' : '') +
+				(svcSel.value ? ' of ' + svcSel.value : '') + (q.value.trim() ? ' containing \u201c' + q.value.trim() + '\u201d' : '') + '.');
+		} catch (e) {
+			if (page.alive && my === seq) logErr.textContent = 'Log unavailable: ' + errText(e);
+		}
+	}
+
+	async function restart(name) {
+		svcErr.textContent = '';
+		svcOk.textContent = '';
+		if (!(await confirmDialog('Restart ' + name + '?', 'The service stops and starts again at once.', 'Restart'))) return;
+		try {
+			const r = await api('POST', '/api/services/restart', { service: name });
+			svcOk.textContent = sentence(r.message || (name + ' is restarting'));
+		} catch (e) {
+			svcErr.textContent = errText(e);
+		}
+		setTimeout(loadServices, 1000);
+	}
+
+	let haveNames = false;
+	async function loadServices() {
+		try {
+			const d = await api('GET', '/api/services');
+			if (!page.alive) return;
+			const ss = Array.isArray(d.services) ? d.services : [];
+			if (!haveNames) {
+				haveNames = true;
+				for (const s of ss) svcSel.appendChild(el('option', { value: String(s.name), text: String(s.name) }));
+			}
+			const admin = isAdmin();
+			const table = el('table', { id: 'services-table' },
+				el('caption', { text: ss.length + ' services' + (d.all_ready === true ? ', all ready' : (d.all_ready === false ? ', not all ready' : '')) }),
+				el('thead', {}, el('tr', {},
+					['Service', 'State', 'Uptime', 'Restarts', 'Ready'].map((h) => el('th', { scope: 'col', text: h, class: h === 'Restarts' || h === 'Uptime' ? 'num' : null })),
+					admin ? el('th', { scope: 'col', text: 'Actions' }) : null)));
+			const tb = el('tbody');
+			for (const s of ss) {
+				const name = String(s.name || '');
+				tb.appendChild(el('tr', {},
+					el('td', { text: name }),
+					el('td', { text: s.state || '\u2014' }),
+					el('td', { class: 'num', text: fmtUptime(s.uptime_s) }),
+					el('td', { class: 'num', text: isNum(s.restarts) ? s.restarts : '\u2014' }),
+					el('td', { text: s.ready === true ? 'yes' : (s.ready === false ? 'no' : '\u2014') }),
+					admin ? el('td', {}, name === 'consoled'
+						? el('span', { class: 'muted', text: 'this console' })
+						: el('button', { type: 'button', class: 'secondary', text: 'Restart', 'aria-label': 'Restart ' + name, onclick: () => restart(name) })) : null));
+			}
+			table.appendChild(tb);
+			svcWrap.replaceChildren(table);
+			svcErr.textContent = '';
+		} catch (e) {
+			if (page.alive) svcErr.textContent = 'Services unavailable: ' + errText(e);
+		}
+	}
+
+	form.addEventListener('submit', (ev) => { ev.preventDefault(); loadLogs(); });
+	svcSel.addEventListener('change', loadLogs);
+	nSel.addEventListener('change', loadLogs);
+	let timer = 0;
+	auto.addEventListener('change', () => {
+		clearInterval(timer);
+		if (auto.checked) {
+			timer = setInterval(() => { loadLogs(); loadServices(); }, 5000);
+			page.timers.push(timer);
+		}
+	});
+	loadServices().then(loadLogs);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dashboard: the NTS card                                             */
+
+function fmtRate(v, unit) {
+	if (!isNum(v)) return '\u2014';
+	return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + '\u00a0' + unit;
+}
+
+function fmtAge(s) {
+	if (!isNum(s)) return '\u2014';
+	if (s < 3600) return Math.round(s / 60) + '\u00a0min';
+	if (s < 172800) return (s / 3600).toFixed(1) + '\u00a0h';
+	return Math.round(s / 86400) + '\u00a0days';
+}
+
+function ntsCard() {
+	const note = el('p', { class: 'muted', id: 'nts-state', role: 'status', text: '\u2026' });
+	const fig = {};
+	const figures = el('div', { class: 'figures' });
+	for (const [k, label] of [['ntp', 'NTP requests'], ['nts', 'NTS requests'], ['ke', 'KE handshakes'], ['refused', 'Refused']]) {
+		fig[k] = el('div', { class: 'value', id: 'nts-' + k, text: '\u2014' });
+		figures.appendChild(el('div', { class: 'figure' }, el('div', { class: 'label', text: label }), fig[k]));
+	}
+	const facts = kv([['key', 'Cookie key age'], ['cert', 'Certificate expires']]);
+	facts.refs.key.id = 'nts-key-age';
+	facts.refs.cert.id = 'nts-cert';
+	const node = card('NTS', null, note, figures, facts.dl);
+	node.id = 'nts-card';
+	return {
+		node,
+		update(n) {
+			const ok = !!(n && n.ok);
+			setText(note, ok ? 'NTS service reporting.' : 'NTS service not reporting.');
+			note.className = ok ? 'muted' : 'form-error';
+			setText(fig.ntp, ok ? fmtRate(n.ntp_rps, '/s') : null);
+			setText(fig.nts, ok ? fmtRate(n.nts_rps, '/s') : null);
+			setText(fig.ke, ok ? fmtRate(n.ke_per_min, '/min') : null);
+			setText(fig.refused, ok ? fmtRate(n.refused_rps, '/s') : null);
+			setText(facts.refs.key, ok ? fmtAge(n.cookie_key_age_s) : null);
+			if (ok) expiryCell(facts.refs.cert, n.cert_not_after, n.cert_days_left);
+			else setText(facts.refs.cert, null);
+		},
+	};
 }
 
 /* ------------------------------------------------------------------ */
