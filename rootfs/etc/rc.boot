@@ -75,14 +75,26 @@ else
 fi
 
 # interfaces by role (board.conf), addresses from the site's
-# /data/config/network (the web console writes it; it takes effect here)
-# or else the image's /etc/timegate/network.  If a line of the site's file
-# cannot be applied, the image's addresses are put in place instead, so
-# a bad setting never leaves the appliance unreachable.
+# /data/config/network (the web console writes it; it takes effect here),
+# and for each interface that file does not name, the image's
+# /etc/timegate/network.  If a line of the site's file cannot be applied,
+# the image's addresses are put in place instead, so a bad setting never
+# leaves the appliance unreachable.
+site_net=/data/config/network
+# named IFNAME: the site's file has a line for IFNAME
+named() {
+	[ -f "$site_net" ] || return 1
+	while read -r n rest; do [ "$n" = "$1" ] && return 0; done < "$site_net"
+	return 1
+}
+# net_up FILE [image]: bring up FILE's lines (with "image", only those of
+# interfaces the site's file does not name); copy them to network.applied
 net_up() {
 	ok=yes
 	while read -r ifname addr gw; do
 		case $ifname in ''|'#'*) continue ;; esac
+		[ "${2:-}" = image ] && named "$ifname" && continue
+		echo "$ifname $addr $gw" >>/run/timegate/network.applied
 		ip link set "$ifname" up && ip addr add "$addr" dev "$ifname" ||
 			{ say "WARNING: cannot configure $ifname with $addr ($1)"; ok=; continue; }
 		[ "$gw" = - ] || ip route add default via "$gw" dev "$ifname" ||
@@ -92,23 +104,16 @@ net_up() {
 }
 : >/run/timegate/network.applied   # (the console compares the site's file with it)
 if [ -n "$fw" ]; then
-	net=/etc/timegate/network
-	if [ -f /data/config/network ]; then
-		if net_up /data/config/network; then
-			net=
-			cat /data/config/network >/run/timegate/network.applied
-		else
-			say "WARNING: /data/config/network refused; using the image's addresses"
-			while read -r ifname rest; do
-				case $ifname in ''|'#'*) continue ;; esac
-				ip addr flush dev "$ifname"
-			done < /data/config/network
-		fi
+	if [ -f "$site_net" ] && ! net_up "$site_net"; then
+		say "WARNING: $site_net refused; using the image's addresses"
+		while read -r ifname rest; do
+			case $ifname in ''|'#'*) continue ;; esac
+			ip addr flush dev "$ifname"
+		done < "$site_net"
+		site_net=
+		: >/run/timegate/network.applied
 	fi
-	if [ -n "$net" ]; then
-		net_up "$net"
-		cat "$net" >/run/timegate/network.applied
-	fi
+	net_up /etc/timegate/network image
 fi
 
 say "early boot done"

@@ -1450,7 +1450,7 @@ void cd_config_json(struct cd_main *m, struct cd_out *o)
 	struct roles r;
 	struct tg_json j;
 	size_t tlen = 0, slen = 0, nlen = 0, alen = 0, so = 0;
-	int i, have_net, have_applied, rc;
+	int i, have_net, have_applied, rc, pending = 0;
 	unsigned k;
 
 	/* timed.conf */
@@ -1515,6 +1515,15 @@ void cd_config_json(struct cd_main *m, struct cd_out *o)
 			else
 				tg_json_str(&j, "active_address", "");
 			tg_json_obj_end(&j);
+			/* pending: a line of the site's file that rc.boot has not applied
+			 * (it writes what it applied, line by line, to network.applied) */
+			if (have_net && net_lookup(nt, nlen, r.ifname[i], a, g, sizeof(a))) {
+				char aa[sizeof(a)], ag[sizeof(g)];
+
+				if (!have_applied || !net_lookup(at, alen, r.ifname[i], aa, ag, sizeof(aa)) ||
+				    strcmp(a, aa) != 0 || strcmp(g, ag) != 0)
+					pending = 1;
+			}
 		}
 		tg_json_arr_end(&j);
 	} else {
@@ -1538,8 +1547,7 @@ void cd_config_json(struct cd_main *m, struct cd_out *o)
 			tg_json_obj_end(&j);
 		}
 	tg_json_arr_end(&j);
-	tg_json_bool(&j, "pending_reboot",
-	             have_net && (!have_applied || alen != nlen || memcmp(at, nt, nlen) != 0));
+	tg_json_bool(&j, "pending_reboot", pending);
 	tg_json_obj_end(&j);
 
 	tg_json_obj(&j, "tls");

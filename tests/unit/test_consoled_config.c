@@ -285,6 +285,14 @@ static void test_get(void)
 	put_file("config/network", APPLIED0);
 	get();
 	HAS("\"pending_reboot\":false");
+	/* compared line by line: the console's header comment, and an interface
+	 * the site's file leaves to the image's default, are not a change */
+	put_file("config/network", "# interfaces: written by the web console\neth1 10.0.3.15/24 -\n");
+	get();
+	HAS("\"pending_reboot\":false");
+	put_file("config/network", "# interfaces\neth1 10.0.3.16/24 -\n");
+	get();
+	HAS("\"pending_reboot\":true");
 	/* the site as written */
 	put_file("config/timed.conf", "device /dev/hvc1\nsite 52.3731 4.8922   12.5 # roof\n");
 	get();
