@@ -1004,14 +1004,36 @@ static void answer_message(struct ctx *c, const char *msg)
 	jfinish(c, &j, 200);
 }
 
-/* POST /api/config/tls {"cert": PEM chain, "key": PEM key or absent/"" for the pending key} */
+/*
+ * The body's "target": "nts" (absent: the same) or "console" (the console's
+ * own HTTPS certificate); 0 or -1 with the answer given.
+ */
+static int tls_target(struct ctx *c, int *target)
+{
+	char t[16];
+	int n = tg_json_get_str(c->body, c->body_len, "target", t, sizeof(t));
+
+	*target = CD_TLS_NTS;
+	if (n == -1 || (n >= 0 && strcmp(t, "nts") == 0))
+		return 0;
+	if (n >= 0 && strcmp(t, "console") == 0) {
+		*target = CD_TLS_CONSOLE;
+		return 0;
+	}
+	cd_cfg_error(c->o, 400, "target", "target: expected \"nts\" or \"console\"");
+	return -1;
+}
+
+/* POST /api/config/tls {"cert": PEM chain, "key": PEM key or absent/"" for the pending key,
+ * "target": "nts" (default) | "console"} */
 static void h_config_tls(struct ctx *c)
 {
 	static char cert[CD_BODY_MAX + 1], key[CD_BODY_MAX + 1];
 	char err[400];
-	int n, kn, status = 500, rc;
+	int n, kn, status = 500, rc, target;
 
-	if (body_ok(c) < 0 || (n = get_str(c, "cert", cert, sizeof(cert))) < 0)
+	if (body_ok(c) < 0 || tls_target(c, &target) < 0 ||
+	    (n = get_str(c, "cert", cert, sizeof(cert))) < 0)
 		return;
 	kn = tg_json_get_str(c->body, c->body_len, "key", key, sizeof(key));
 	if (kn == -2) {
@@ -1019,34 +1041,43 @@ static void h_config_tls(struct ctx *c)
 		                               "use the key of the certificate request");
 		return;
 	}
-	rc = cd_tls_install(c->m, cert, (size_t)n, kn > 0 ? key : NULL, kn > 0 ? (size_t)kn : 0,
-	                    &status, err, sizeof(err));
+	rc = cd_tls_install(c->m, target, cert, (size_t)n, kn > 0 ? key : NULL,
+	                    kn > 0 ? (size_t)kn : 0, &status, err, sizeof(err));
 	tg_wipe(key, sizeof(key));
-	audit(c, c->who.user, "config.tls", rc == 0 ? "ok" : "fail", err);
+	audit(c, c->who.user, target == CD_TLS_CONSOLE ? "config.console-tls" : "config.tls",
+	      rc == 0 ? "ok" : "fail", err);
 	if (rc < 0)
 		tls_error(c, status, err);
+	else if (target == CD_TLS_CONSOLE)
+		/* main.c exits once this answer is with web (m->restart_pending) */
+		answer_message(c, "installed; the console restarts to use it: log in again in a "
+		                  "few seconds");
 	else
 		answer_message(c, "certificate installed; the NTS service restarts");
 }
 
-/* POST /api/config/tls/csr {"cn": NAME, "dns": "NAME\n..."} -> {"csr": PEM} */
+/* POST /api/config/tls/csr {"cn": NAME, "dns": "NAME\n...", "target": "nts" | "console"}
+ * -> {"csr": PEM} */
 static void h_config_tls_csr(struct ctx *c)
 {
 	static char csr[4096];
 	char cn[256], dns[4096], err[400], d[TG_AUDIT_DETAIL_MAX];
+	const char *action;
 	struct tg_json j;
-	int status = 500;
+	int status = 500, target;
 
-	if (body_ok(c) < 0 || get_str(c, "cn", cn, sizeof(cn)) < 0 ||
+	if (body_ok(c) < 0 || tls_target(c, &target) < 0 || get_str(c, "cn", cn, sizeof(cn)) < 0 ||
 	    get_str(c, "dns", dns, sizeof(dns)) < 0)
 		return;
-	if (cd_tls_csr(c->m, cn, dns, csr, sizeof(csr), &status, err, sizeof(err)) < 0) {
-		audit(c, c->who.user, "config.tls.csr", "fail", err);
+	action = target == CD_TLS_CONSOLE ? "config.console-tls.csr" : "config.tls.csr";
+	if (cd_tls_csr(c->m, target, cn, dns, csr, sizeof(csr), &status, err, sizeof(err)) < 0) {
+		audit(c, c->who.user, action, "fail", err);
 		tls_error(c, status, err);
 		return;
 	}
-	snprintf(d, sizeof(d), "new NTS key (pending) and certificate request for CN=%.64s", cn);
-	audit(c, c->who.user, "config.tls.csr", "ok", d);
+	snprintf(d, sizeof(d), "new %s key (pending) and certificate request for CN=%.64s",
+	         target == CD_TLS_CONSOLE ? "console" : "NTS", cn);
+	audit(c, c->who.user, action, "ok", d);
 	jbegin(c, &j);
 	tg_json_str(&j, "csr", csr);
 	jfinish(c, &j, 200);

@@ -1,13 +1,24 @@
 /*
- * cfgtls.c - ntsd's TLS certificate and key, managed from the console:
- * what is installed (GET /api/config "tls"), a new certificate with its
- * key uploaded, or for the key of a certificate request made here (POST
- * /api/config/tls, /api/config/tls/csr).
+ * cfgtls.c - the TLS certificates and keys managed from the console:
+ * ntsd's (target CD_TLS_NTS) and the console's own HTTPS certificate
+ * (CD_TLS_CONSOLE): what is installed (GET /api/config "tls",
+ * "console_tls"), a new certificate with its key uploaded, or for the key
+ * of a certificate request made here (POST /api/config/tls,
+ * /api/config/tls/csr with "target").
  *
  * The files live in conf.nts_tls_dir (/data/config/nts, mode 2750
  * consoled:ntsd, setgid so they get group ntsd): cert.pem (the chain,
  * leaf first, 0644) and key.pem (SEC 1 "EC PRIVATE KEY", 0640), and the
  * previous pair as cert.pem.prev / key.pem.prev (one step of undo).
+ * The console's pair lives in data_dir/tls (made by main.c on first
+ * start): the same names, the key 0600 (only consoled reads it).
+ *
+ * Applying: ntsd is restarted through the supervisor ("restart ntsd").
+ * The console's certificate cannot be swapped under a running web role
+ * (it holds the key it was forked with, and main keeps no copy), so an
+ * install sets m->restart_pending and main.c exits once the answer has
+ * been handed to web; tg-supervise starts consoled again, which loads the
+ * new pair (sessions are in memory: everyone logs in again).
  *
  * An upload is checked the way ntsd will load it (lib/pemfile: 1 to 4
  * certificates, a P-256 key, the key matching the leaf) and against the
@@ -22,7 +33,9 @@
  * cd_random) kept in data_dir/nts-pending-key.pem (0600, consoled's own
  * folder: ntsd never reads a key whose certificate does not exist yet)
  * until a certificate for it is installed with no key in the request;
- * a new request replaces it.
+ * a new request replaces it.  The console's request keeps its key apart,
+ * in data_dir/console-pending-key.pem: a request for one certificate
+ * never consumes or replaces the other's key.
  *
  * Key material never reaches a log, an audit record or an error message;
  * buffers that held it are wiped.  No allocation (main runs without
@@ -56,6 +69,7 @@
 #define KEY_FILE_MAX 4096
 #define DN_TEXT      160
 #define PENDING_KEY  "nts-pending-key.pem"
+#define CONSOLE_PENDING_KEY "console-pending-key.pem"
 #define DNS_LINE_MAX 253
 
 /* ---- a little DER ---- */
@@ -233,20 +247,48 @@ static void set_status(int *status, int v)
 		*status = v;
 }
 
-void cd_tls_info(struct cd_main *m, struct tg_json *j)
+/* where a target's files are */
+struct where {
+	char dir[PATH_LEN];     /* cert.pem, key.pem and their .prev */
+	char pending[PATH_LEN]; /* the key of the last certificate request */
+	const char *name;       /* "NTS" or "console", for messages */
+	unsigned key_mode;
+};
+
+static int where_of(const struct cd_main *m, int target, struct where *w)
+{
+	int k;
+
+	if (target == CD_TLS_CONSOLE) {
+		k = snprintf(w->dir, sizeof(w->dir), "%s/tls", m->conf.data_dir);
+		w->name = "console";
+		w->key_mode = 0600;
+	} else {
+		k = snprintf(w->dir, sizeof(w->dir), "%s", m->conf.nts_tls_dir);
+		w->name = "NTS";
+		w->key_mode = 0640; /* group ntsd reads it */
+	}
+	if (k <= 0 || k >= (int)sizeof(w->dir))
+		return -1;
+	return path_in(w->pending, m->conf.data_dir,
+	               target == CD_TLS_CONSOLE ? CONSOLE_PENDING_KEY : PENDING_KEY);
+}
+
+void cd_tls_info(struct cd_main *m, int target, struct tg_json *j)
 {
 	static char pem[PEM_FILE_MAX];
 	static struct tg_pem_chain ch;
 	char path[PATH_LEN], err[512], subj[DN_TEXT], iss[DN_TEXT];
+	struct where w;
 	struct stat st;
 	struct leaf lf;
 	size_t len = 0;
 	int64_t now = now_real(m);
-	int have = 0;
+	int have = 0, wok = where_of(m, target, &w) == 0;
 
 	err[0] = '\0';
-	if (path_in(path, m->conf.nts_tls_dir, "cert.pem") < 0) {
-		snprintf(err, sizeof(err), "nts-tls-dir is too long");
+	if (!wok || path_in(path, w.dir, "cert.pem") < 0) {
+		snprintf(err, sizeof(err), "nts-tls-dir or data-dir is too long");
 	} else if (tg_read_small_file(path, pem, sizeof(pem), &len) < 0) {
 		if (errno != ENOENT)
 			snprintf(err, sizeof(err), "cannot read %s: %s", path, strerror(errno));
@@ -279,11 +321,10 @@ void cd_tls_info(struct cd_main *m, struct tg_json *j)
 		tg_json_null(j, "self_signed");
 		if (err[0]) {
 			tg_json_str(j, "error", err);
-			tg_warn("config: NTS certificate: %s", err);
+			tg_warn("config: %s certificate: %s", w.name, err);
 		}
 	}
-	tg_json_bool(j, "csr_pending", path_in(path, m->conf.data_dir, PENDING_KEY) == 0 &&
-	                                   stat(path, &st) == 0);
+	tg_json_bool(j, "csr_pending", wok && stat(w.pending, &st) == 0);
 }
 
 /*
@@ -338,15 +379,16 @@ static int key_pem(const struct tg_pem_key *k, char *out, size_t cap)
 	return n;
 }
 
-int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const char *key,
-                   size_t key_len, int *status, char *err, size_t errlen)
+int cd_tls_install(struct cd_main *m, int target, const char *cert, size_t cert_len,
+                   const char *key, size_t key_len, int *status, char *err, size_t errlen)
 {
 	static struct tg_pem_chain ch;
 	static struct tg_pem_key k;
 	static char cert_out[PEM_FILE_MAX], key_buf[KEY_FILE_MAX], old_key[KEY_FILE_MAX],
 	    old_cert[PEM_FILE_MAX];
-	char cpath[PATH_LEN], kpath[PATH_LEN], ppath[PATH_LEN], e[256], t1[40], t2[40];
+	char cpath[PATH_LEN], kpath[PATH_LEN], e[256], t1[40], t2[40];
 	char subj[DN_TEXT];
+	struct where w;
 	struct leaf lf;
 	size_t plen = 0, old_key_len = 0, old_cert_len = 0;
 	int64_t now = now_real(m);
@@ -354,9 +396,8 @@ int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const c
 	long cn;
 
 	set_status(status, 400);
-	if (path_in(cpath, m->conf.nts_tls_dir, "cert.pem") < 0 ||
-	    path_in(kpath, m->conf.nts_tls_dir, "key.pem") < 0 ||
-	    path_in(ppath, m->conf.data_dir, PENDING_KEY) < 0) {
+	if (where_of(m, target, &w) < 0 || path_in(cpath, w.dir, "cert.pem") < 0 ||
+	    path_in(kpath, w.dir, "key.pem") < 0) {
 		set_status(status, 500);
 		snprintf(err, errlen, "nts-tls-dir or data-dir is too long");
 		return -1;
@@ -383,18 +424,18 @@ int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const c
 
 	if (key) {
 		n = tg_pem_parse_ec_key("key", (const unsigned char *)key, key_len, &k, err, errlen);
-	} else if (tg_read_small_file(ppath, key_buf, sizeof(key_buf), &plen) < 0) {
+	} else if (tg_read_small_file(w.pending, key_buf, sizeof(key_buf), &plen) < 0) {
 		if (errno == ENOENT) {
 			snprintf(err, errlen, "key: no key given and no pending key (make a "
 			                      "certificate request first, or upload the key)");
 		} else {
 			set_status(status, 500);
-			snprintf(err, errlen, "cannot read the pending key %s: %s", ppath,
+			snprintf(err, errlen, "cannot read the pending key %s: %s", w.pending,
 			         strerror(errno));
 		}
 		goto out;
 	} else {
-		n = tg_pem_parse_ec_key(ppath, (const unsigned char *)key_buf, plen, &k, err,
+		n = tg_pem_parse_ec_key(w.pending, (const unsigned char *)key_buf, plen, &k, err,
 		                        errlen);
 		if (n < 0)
 			set_status(status, 500);
@@ -407,7 +448,7 @@ int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const c
 		goto out;
 	}
 
-	/* the files as ntsd reads them, made before anything is replaced */
+	/* the files as ntsd (or main.c) reads them, made before anything is replaced */
 	cn = chain_pem(&ch, cert_out, sizeof(cert_out));
 	n = key_pem(&k, key_buf, sizeof(key_buf));
 	if (cn < 0 || n < 0) {
@@ -416,32 +457,36 @@ int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const c
 		goto out;
 	}
 	set_status(status, 500);
-	if (keep_prev(kpath, 0640, old_key, sizeof(old_key), &old_key_len, &had_key) < 0 ||
+	if (keep_prev(kpath, w.key_mode, old_key, sizeof(old_key), &old_key_len, &had_key) < 0 ||
 	    keep_prev(cpath, 0644, old_cert, sizeof(old_cert), &old_cert_len, &had_cert) < 0) {
 		snprintf(err, errlen, "cannot keep the previous certificate and key in %s: %s",
-		         m->conf.nts_tls_dir, strerror(errno));
+		         w.dir, strerror(errno));
 		goto out;
 	}
-	if (tg_write_file_atomic(kpath, key_buf, (size_t)n, 0640) < 0) {
+	if (tg_write_file_atomic(kpath, key_buf, (size_t)n, w.key_mode) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", kpath, strerror(errno));
 		goto out;
 	}
 	if (tg_write_file_atomic(cpath, cert_out, (size_t)cn, 0644) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", cpath, strerror(errno));
 		/* the old pair stays a pair */
-		if (had_key ? tg_write_file_atomic(kpath, old_key, old_key_len, 0640)
+		if (had_key ? tg_write_file_atomic(kpath, old_key, old_key_len, w.key_mode)
 		            : unlink(kpath))
-			tg_err("config: %s now holds the new key, %s the old certificate: ntsd will "
-			       "refuse them (%s)",
+			tg_err("config: %s now holds the new key, %s the old certificate: they do "
+			       "not match (%s)",
 			       kpath, cpath, strerror(errno));
 		goto out;
 	}
-	if (!key && unlink(ppath) < 0)
-		tg_warn("config: cannot remove the used pending key %s: %s", ppath, strerror(errno));
-	tg_info("config: new NTS certificate %s, valid until %s (%zu certificate%s)", subj, t2,
-	        ch.n, ch.n == 1 ? "" : "s");
+	if (!key && unlink(w.pending) < 0)
+		tg_warn("config: cannot remove the used pending key %s: %s", w.pending,
+		        strerror(errno));
+	tg_info("config: new %s certificate %s, valid until %s (%zu certificate%s)", w.name, subj,
+	        t2, ch.n, ch.n == 1 ? "" : "s");
 
-	if (m->svc(m, "restart ntsd", e, sizeof(e)) < 0) {
+	if (target == CD_TLS_CONSOLE) {
+		/* main.c exits once the answer is with web; the supervisor restarts us */
+		m->restart_pending = 1;
+	} else if (m->svc(m, "restart ntsd", e, sizeof(e)) < 0) {
 		set_status(status, 502);
 		snprintf(err, errlen, "the certificate is installed, but ntsd did not restart: %s",
 		         e);
@@ -513,14 +558,15 @@ static int dns_names(const char *s, char names[][DNS_LINE_MAX + 1], int *n, char
 	return 0;
 }
 
-long cd_tls_csr(struct cd_main *m, const char *cn, const char *dns_lines, char *out, size_t cap,
-                int *status, char *err, size_t errlen)
+long cd_tls_csr(struct cd_main *m, int target, const char *cn, const char *dns_lines, char *out,
+                size_t cap, int *status, char *err, size_t errlen)
 {
 	static char names[TG_CERTGEN_NAMES_MAX][DNS_LINE_MAX + 1];
 	static char key_text[TG_PEM_LEN(TG_CERTGEN_KEY_DER_LEN, 14)];
 	const char *dns[TG_CERTGEN_NAMES_MAX];
 	uint8_t seed[48], priv[32], pub[65], der[TG_CERTGEN_DER_MAX], kder[TG_CERTGEN_KEY_DER_LEN];
-	char path[PATH_LEN], e[256];
+	char e[256];
+	struct where w;
 	br_hmac_drbg_context drbg;
 	size_t len = 0, klen = 0, i, cl = cn ? strlen(cn) : 0;
 	int n = 0, k = -1;
@@ -542,7 +588,7 @@ long cd_tls_csr(struct cd_main *m, const char *cn, const char *dns_lines, char *
 		return -1;
 	for (i = 0; i < (size_t)n; i++)
 		dns[i] = names[i];
-	if (path_in(path, m->conf.data_dir, PENDING_KEY) < 0) {
+	if (where_of(m, target, &w) < 0) {
 		set_status(status, 500);
 		snprintf(err, errlen, "data-dir is too long");
 		return -1;
@@ -572,13 +618,13 @@ long cd_tls_csr(struct cd_main *m, const char *cn, const char *dns_lines, char *
 		snprintf(err, errlen, "the certificate request does not fit in %zu bytes", cap);
 		goto out;
 	}
-	if (tg_write_file_atomic(path, key_text, (size_t)k, 0600) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	if (tg_write_file_atomic(w.pending, key_text, (size_t)k, 0600) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", w.pending, strerror(errno));
 		rc = -1;
 		goto out;
 	}
-	tg_info("config: new NTS key and certificate request for %s (%d DNS name%s), key kept in %s",
-	        cn, n, n == 1 ? "" : "s", path);
+	tg_info("config: new %s key and certificate request for %s (%d DNS name%s), key kept in %s",
+	        w.name, cn, n, n == 1 ? "" : "s", w.pending);
 	set_status(status, 200);
 out:
 	if (rc < 0 && out && cap)
@@ -591,28 +637,30 @@ out:
 }
 
 /*
- * The .prev pair back (POST /api/config/revert {"what": "tls"}), checked
+ * The .prev pair back (POST /api/config/revert {"what": "tls"} or
+ * {"what": "console-tls"}), checked
  * and installed like an upload, so the pair it replaces becomes .prev in
  * turn (a second revert undoes the first).
  */
-int cd_tls_revert(struct cd_main *m, int *status, char *err, size_t errlen)
+int cd_tls_revert(struct cd_main *m, int target, int *status, char *err, size_t errlen)
 {
 	static char cert[PEM_FILE_MAX], key[KEY_FILE_MAX];
 	char cpath[PATH_LEN], kpath[PATH_LEN];
+	struct where w;
 	size_t cl = 0, kl = 0;
 	int rc;
 
 	set_status(status, 500);
-	if (path_in(cpath, m->conf.nts_tls_dir, "cert.pem.prev") < 0 ||
-	    path_in(kpath, m->conf.nts_tls_dir, "key.pem.prev") < 0) {
-		snprintf(err, errlen, "nts-tls-dir is too long");
+	if (where_of(m, target, &w) < 0 || path_in(cpath, w.dir, "cert.pem.prev") < 0 ||
+	    path_in(kpath, w.dir, "key.pem.prev") < 0) {
+		snprintf(err, errlen, "nts-tls-dir or data-dir is too long");
 		return -1;
 	}
 	if (tg_read_small_file(cpath, cert, sizeof(cert), &cl) < 0 ||
 	    tg_read_small_file(kpath, key, sizeof(key), &kl) < 0) {
 		if (errno == ENOENT) {
 			set_status(status, 409);
-			snprintf(err, errlen, "no previous NTS certificate to go back to");
+			snprintf(err, errlen, "no previous %s certificate to go back to", w.name);
 		} else {
 			snprintf(err, errlen, "cannot read the previous certificate and key: %s",
 			         strerror(errno));
@@ -620,7 +668,7 @@ int cd_tls_revert(struct cd_main *m, int *status, char *err, size_t errlen)
 		tg_wipe(key, sizeof(key));
 		return -1;
 	}
-	rc = cd_tls_install(m, cert, cl, key, kl, status, err, errlen);
+	rc = cd_tls_install(m, target, cert, cl, key, kl, status, err, errlen);
 	tg_wipe(key, sizeof(key));
 	return rc;
 }

@@ -1285,7 +1285,8 @@ static void post_network(struct cd_main *m, const char *b, size_t n, const char 
 static void post_revert(struct cd_main *m, const char *b, size_t n, const char *user,
                         const char *addr, struct cd_out *o)
 {
-	static const char *const whats[] = {"time", "upstreams", "network", "tls", NULL};
+	static const char *const whats[] = {"time", "upstreams", "network", "tls", "console-tls",
+	                                    NULL};
 	/* the files of each page, in the order they are applied (the firewall first) */
 	static const int files[3][2] = {
 	    {CD_CFG_TIMED, -1},
@@ -1298,18 +1299,26 @@ static void post_revert(struct cd_main *m, const char *b, size_t n, const char *
 
 	if (body_word(o, b, n, "what", whats, what, sizeof(what)) <= 0) {
 		if (o->status == 0)
-			cd_cfg_error(o, 400, "what", "what: expected time, upstreams, network or tls");
+			cd_cfg_error(o, 400, "what", "what: expected time, upstreams, network, tls "
+			                             "or console-tls");
 		return;
 	}
-	if (strcmp(what, "tls") == 0) {
-		/* ntsd's certificate and key: the .prev pair, through the same checks (cfgtls.c) */
-		if (cd_tls_revert(m, &status, err, sizeof(err)) < 0) {
+	if (strcmp(what, "tls") == 0 || strcmp(what, "console-tls") == 0) {
+		/* ntsd's or the console's certificate and key: the .prev pair, through the
+		 * same checks (cfgtls.c); the console's restarts consoled (main.c) */
+		int console = what[0] == 'c';
+
+		if (cd_tls_revert(m, console ? CD_TLS_CONSOLE : CD_TLS_NTS, &status, err,
+		                  sizeof(err)) < 0) {
 			cd_cfg_error(o, status, NULL, err);
-			audit(m, user, addr, "config.revert", 0, "tls: %s", err);
+			audit(m, user, addr, "config.revert", 0, "%s: %s", what, err);
 			return;
 		}
-		audit(m, user, addr, "config.revert", 1, "tls: certificate and key");
-		message(o, "the previous version is back in force");
+		audit(m, user, addr, "config.revert", 1, "%s: certificate and key back (%s)", what,
+		      err);
+		message(o, console ? "the previous certificate is back; the console restarts to use "
+		                     "it: log in again in a few seconds"
+		                   : "the previous version is back in force");
 		return;
 	}
 	for (w = 0; strcmp(whats[w], what) != 0; w++)
@@ -1551,7 +1560,10 @@ void cd_config_json(struct cd_main *m, struct cd_out *o)
 	tg_json_obj_end(&j);
 
 	tg_json_obj(&j, "tls");
-	cd_tls_info(m, &j);
+	cd_tls_info(m, CD_TLS_NTS, &j);
+	tg_json_obj_end(&j);
+	tg_json_obj(&j, "console_tls");
+	cd_tls_info(m, CD_TLS_CONSOLE, &j);
 	tg_json_obj_end(&j);
 	tg_json_obj_end(&j);
 	if (tg_json_done(&j) < 0) {

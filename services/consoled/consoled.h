@@ -31,6 +31,7 @@
 #include "ratelimit.h"
 #include "sandbox.h"
 #include "session.h"
+#include "xcheckstatus.h"
 
 #define CD_USERS_MAX 32
 #define CD_USER_LEN  32  /* name, NUL-terminated: [a-z_][a-z0-9_-]{0,30} */
@@ -44,6 +45,8 @@ struct cd_conf {
 	char gnss_status[256];   /* /run/timegate/time/gnss */
 	/* NTS figures (status.c) */
 	char ntsd_stats[256];    /* /run/timegate/ntsd/stats: ntsd's counters (lib/ntsstats.h) */
+	/* timed's upstream cross-check results (status.c; lib/xcheckstatus.h), "" = none */
+	char xcheck_status[256]; /* /run/timegate/time/xcheck */
 	char updated_sock[256];  /* /run/timegate/update/updated.sock */
 	char release_file[256];  /* /etc/timegate/release */
 	char log_sock[256];      /* /run/timegate/log.sock: tg-supervise's log ring (svctl.c) */
@@ -133,6 +136,17 @@ struct cd_nts {
 	double ntp_rps, nts_rps, refused_rps, ke_per_min;
 };
 
+/*
+ * timed's cross-check results (status.c): the file as cd_status_sample()
+ * last read it (once a second; timed rewrites it only when a sample
+ * comes, so its ages are as of st.mono_ns).
+ */
+struct cd_xcheck {
+	int have;               /* st holds the last file read */
+	struct tg_xcheck st;
+	char why[512];          /* !have: what was wrong ("" before the first read) */
+};
+
 /* An install streaming to updated (update.c). */
 struct cd_upload {
 	int active;
@@ -166,7 +180,11 @@ struct cd_main {
 	int (*svc)(struct cd_main *m, const char *cmd, char *err, size_t errlen);
 	/* NTS figures (status.c) */
 	struct cd_nts nts;
+	struct cd_xcheck xcheck; /* timed's upstream cross-check (status.c) */
 	int64_t console_cert_not_after; /* the device certificate's (main.c); 0: unknown */
+	/* cfgtls.c sets it (1) when a new console certificate is installed: main.c
+	 * exits once that answer is handed to web, and is started again (2: timer set) */
+	int restart_pending;
 };
 
 /* main.c: n random bytes from m->rng (tests provide their own). */
@@ -219,23 +237,29 @@ void cd_web_sandbox(struct tg_sandbox *sb, struct tg_syscall_rule *rules, size_t
 
 
 /*
- * cfgtls.c: ntsd's TLS credentials in conf.nts_tls_dir (cert.pem, key.pem,
- * and their .prev).  Errors the user caused (status 400) start with the
- * request's form field and ": " ("cert: ...", "key: ", "cn: ", "dns: ");
- * on success cd_tls_install leaves a summary for the audit record in err
- * (subject, expiry; never key material).
+ * cfgtls.c: TLS credentials (cert.pem, key.pem, and their .prev) of a
+ * target: CD_TLS_NTS, ntsd's in conf.nts_tls_dir (key 0640), or
+ * CD_TLS_CONSOLE, the console's own in DATA_DIR/tls (key 0600).  Errors
+ * the user caused (status 400) start with the request's form field and
+ * ": " ("cert: ...", "key: ", "cn: ", "dns: "); on success cd_tls_install
+ * leaves a summary for the audit record in err (subject, expiry; never key
+ * material).
  */
+enum { CD_TLS_NTS, CD_TLS_CONSOLE };
 struct tg_json;
-void cd_tls_info(struct cd_main *m, struct tg_json *j); /* members of the open "tls" object */
-/* key NULL: use the pending key of the last cd_tls_csr; installs and runs "restart ntsd" */
-int cd_tls_install(struct cd_main *m, const char *cert, size_t cert_len, const char *key,
-		   size_t key_len, int *status, char *err, size_t errlen);
-/* new P-256 key kept as DATA_DIR/nts-pending-key.pem (0600); the CSR's PEM into out */
-long cd_tls_csr(struct cd_main *m, const char *cn, const char *dns_lines, char *out, size_t cap,
-		int *status, char *err, size_t errlen);
+/* members of the open "tls" / "console_tls" object */
+void cd_tls_info(struct cd_main *m, int target, struct tg_json *j);
+/* key NULL: use the target's pending key of the last cd_tls_csr; installs, then NTS:
+ * runs "restart ntsd"; console: sets m->restart_pending */
+int cd_tls_install(struct cd_main *m, int target, const char *cert, size_t cert_len,
+		   const char *key, size_t key_len, int *status, char *err, size_t errlen);
+/* new P-256 key kept as DATA_DIR/nts-pending-key.pem or console-pending-key.pem
+ * (0600); the CSR's PEM into out */
+long cd_tls_csr(struct cd_main *m, int target, const char *cn, const char *dns_lines, char *out,
+		size_t cap, int *status, char *err, size_t errlen);
 /* the .prev pair back, checked and installed like an upload (409: none); for
- * POST /api/config/revert {"what": "tls"} */
-int cd_tls_revert(struct cd_main *m, int *status, char *err, size_t errlen);
+ * POST /api/config/revert {"what": "tls"} or {"what": "console-tls"} */
+int cd_tls_revert(struct cd_main *m, int target, int *status, char *err, size_t errlen);
 
 /* cfgbackup.c: the backup file format of design.md D, pure (data points into the parsed buffer) */
 #define CD_BACKUP_FILES_MAX 8

@@ -20,7 +20,10 @@
  *
  * Lifetime: if the web role dies, main exits 111 and the supervisor
  * restarts the service (sessions are lost: everyone logs in again).
- * SIGTERM/SIGINT: main closes the IPC socket, reaps web and exits 0.
+ * SIGTERM/SIGINT: main closes the IPC socket, reaps web and exits 0.  So
+ * it does 1 s after the answer to an install of a new console certificate
+ * (cfgtls.c sets m.restart_pending): web holds the old key, so the new one
+ * takes a new start (by the supervisor, "restart always").
  *
  * Exit codes: 0 stopped by a signal, -n found the configuration valid,
  * -S printed the sandboxes; 100 usage or configuration error; 111 system
@@ -58,6 +61,7 @@
 #define CD_LISTEN_MAX  4
 #define CD_CERT_DAYS   (20 * 365) /* a device certificate outlives the device; replace it to rotate */
 #define TICK_NS        1000000000ULL
+#define RESTART_DELAY_NS 1000000000ULL /* web's time to send the answer before main exits */
 
 static struct cd_main m;
 static struct tg_rng rng;
@@ -75,6 +79,7 @@ void cd_conf_defaults(struct cd_conf *c)
 	snprintf(c->time_status, sizeof(c->time_status), "/run/timegate/time/status");
 	snprintf(c->gnss_status, sizeof(c->gnss_status), "/run/timegate/time/gnss");
 	snprintf(c->ntsd_stats, sizeof(c->ntsd_stats), "%s", TG_NTSSTATS_PATH);
+	snprintf(c->xcheck_status, sizeof(c->xcheck_status), "%s", TG_XCHECK_PATH);
 	snprintf(c->updated_sock, sizeof(c->updated_sock), "/run/timegate/update/updated.sock");
 	snprintf(c->release_file, sizeof(c->release_file), "/etc/timegate/release");
 	snprintf(c->log_sock, sizeof(c->log_sock), "/run/timegate/log.sock");
@@ -111,6 +116,7 @@ PATH_KEY(key_data_dir, "data-dir", data_dir)
 PATH_KEY(key_time_status, "time-status", time_status)
 PATH_KEY(key_gnss_status, "gnss-status", gnss_status)
 PATH_KEY(key_ntsd_stats, "ntsd-stats", ntsd_stats)
+PATH_KEY(key_xcheck_status, "xcheck-status", xcheck_status)
 PATH_KEY(key_updated_sock, "updated-socket", updated_sock)
 PATH_KEY(key_release, "release-file", release_file)
 PATH_KEY(key_log_sock, "log-socket", log_sock)
@@ -192,6 +198,7 @@ static const struct tg_conf_key conf_keys[] = {
     {"time-status", 1, 1, 0, key_time_status},
     {"gnss-status", 1, 1, 0, key_gnss_status},
     {"ntsd-stats", 1, 1, 0, key_ntsd_stats},
+    {"xcheck-status", 1, 1, 0, key_xcheck_status},
     {"updated-socket", 1, 1, 0, key_updated_sock},
     {"release-file", 1, 1, 0, key_release},
     {"log-socket", 1, 1, 0, key_log_sock},
@@ -331,6 +338,27 @@ static int load_creds(int create, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Started as root, main made the certificate's files (or an older version
+ * left them) as root; main replaces them from the console as the service
+ * user (cfgtls.c), so the folder and the files are made its own.
+ */
+static void creds_own(unsigned uid, unsigned gid)
+{
+	static const char *const names[] = {"cert.pem", "key.pem", "cert.pem.prev", "key.pem.prev"};
+	char dir[300], p[320];
+	size_t i;
+
+	path_in(dir, sizeof(dir), m.conf.data_dir, "tls");
+	if (chown(dir, uid, gid) < 0)
+		tg_fatal("chown %s", dir);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		path_in(p, sizeof(p), dir, names[i]);
+		if (chown(p, uid, gid) < 0 && errno != ENOENT)
+			tg_fatal("chown %s", p);
+	}
 }
 
 /* ------------------------------------------------------------ own state */
@@ -538,6 +566,13 @@ static void on_upload(const struct cd_msg_upload *up)
 	send_or_die(CD_MSG_UPLOAD_ACK, &ack, sizeof(ack));
 }
 
+/* a new console certificate: the answer had a second to reach the browser */
+static void restart_cb(struct tg_loop *l, void *arg)
+{
+	(void)arg;
+	tg_loop_stop(l);
+}
+
 static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 {
 	static union {
@@ -549,7 +584,6 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 	struct tg_ipc_hdr h;
 	int rc;
 
-	(void)l;
 	(void)revents;
 	(void)arg;
 	rc = tg_ipc_recv(fd, &h, &u, sizeof(u), cd_to_main_types,
@@ -584,6 +618,13 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 			tg_role_died("web", web_pid);
 		}
 		on_request(&u.req);
+		if (m.restart_pending == 1) {
+			/* that answer is with web now (send_out sent its last chunk) */
+			m.restart_pending = 2;
+			tg_info("new HTTPS certificate installed; restarting to use it");
+			if (!tg_loop_add_timer(l, RESTART_DELAY_NS, restart_cb, NULL))
+				tg_loop_stop(l);
+		}
 		break;
 	case CD_MSG_UPLOAD:
 		if (u.up.len > CD_CHUNK_MAX) {
@@ -823,6 +864,8 @@ int main(int argc, char **argv)
 		tg_fatal("mkdir %s", m.conf.data_dir);
 	if (load_creds(1, err, sizeof(err)) < 0)
 		tg_fatalx(TG_EXIT_USAGE, "device certificate: %s", err);
+	if (drop_user)
+		creds_own(uid, gid);
 	{
 		/* its expiry, for the console-cert-expiring alarm (status.c) */
 		int64_t not_before;

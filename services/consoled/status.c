@@ -34,6 +34,13 @@
  * A counter that went down (or an earlier stamp) means ntsd restarted:
  * no rate for that step.  A file older than CD_NTS_STALE_S is "NTS down"
  * (ntsd stopped writing it), with every figure null.
+ *
+ * Upstream cross-check: timed's results file (lib/xcheckstatus.h) is
+ * read by cd_status_sample() into m->xcheck and shown from there.  timed
+ * rewrites it only when a sample comes (minutes apart), so its own age
+ * says nothing: it counts as current while timed's status record is
+ * fresh, and each server's age is the file's AGE_S plus the time since
+ * the file's mono_ns stamp.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +58,7 @@
 #include "log.h"
 #include "ntsstats.h"
 #include "timestatus.h"
+#include "xcheckstatus.h"
 
 #define NS_PER_S 1000000000LL
 #define CD_HIST_NONE INT64_MIN        /* a figure not known at that point */
@@ -260,6 +268,88 @@ static void read_nts(struct cd_main *m, struct nts_view *v)
 		return;
 	}
 	v->rs = REC_FRESH;
+}
+
+/*
+ * timed's cross-check results into m->xcheck (openat, O_NONBLOCK and the
+ * regular-file check as read_time above); have 0 with why on any fault.
+ */
+static void read_xcheck(struct cd_main *m)
+{
+	static char buf[TG_XCHECK_FILE_MAX + 1];
+	struct cd_xcheck *x = &m->xcheck;
+	const char *path = m->conf.xcheck_status;
+	char why[200];
+	struct stat sb;
+	ssize_t got;
+	int fd, e;
+
+	x->have = 0;
+	if (!path[0]) {
+		snprintf(x->why, sizeof x->why, "not configured (xcheck-status)");
+		return;
+	}
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		snprintf(x->why, sizeof x->why, "%s: %s", path,
+			 e == ENOENT ? "no such file (is timed running?)" : strerror(e));
+		return;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(x->why, sizeof x->why, "%s: not a regular file", path);
+		return;
+	}
+	got = tg_read_full(fd, buf, sizeof buf);
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		snprintf(x->why, sizeof x->why, "%s: read: %s", path, strerror(e));
+		return;
+	}
+	if (tg_xcheck_parse(buf, (size_t)got, &x->st, why, sizeof why) < 0) {
+		snprintf(x->why, sizeof x->why, "%s: %s", path, why);
+		return;
+	}
+	x->have = 1;
+	x->why[0] = '\0';
+}
+
+/*
+ * Whether the last results read are current: read, timed's status
+ * record fresh, and not stamped in the future (an earlier boot's file).
+ * 1 with *since_s (seconds since the file was written), or 0 with why.
+ */
+static int xcheck_current(struct cd_main *m, const struct time_view *tv, int64_t *since_s,
+			  char *why, size_t cap)
+{
+	const struct cd_xcheck *x = &m->xcheck;
+
+	if (!x->have) {
+		snprintf(why, cap, "%s", x->why[0] ? x->why : "not read yet");
+		return 0;
+	}
+	if (tv->rs != REC_FRESH) {
+		snprintf(why, cap, "the time service's status is not current: %s", tv->why);
+		return 0;
+	}
+	if (record_age(mono_ns(m), x->st.mono_ns, since_s) < 0) {
+		snprintf(why, cap,
+			 "%s: written in the future of CLOCK_MONOTONIC (left from an earlier boot?)",
+			 m->conf.xcheck_status);
+		return 0;
+	}
+	return 1;
+}
+
+/* an ok sample beyond cross-check-max (in uint64_t: no overflow whatever the file says) */
+static int xcheck_disagrees(const struct tg_xcheck *st, const struct tg_xcheck_server *sv)
+{
+	uint64_t a = sv->offset_ns < 0 ? (uint64_t)0 - (uint64_t)sv->offset_ns
+				       : (uint64_t)sv->offset_ns;
+
+	return sv->state == TG_XCHECK_OK && a > (uint64_t)st->max_ns;
 }
 
 /* ------------------------------------------------------------- names */
@@ -528,6 +618,63 @@ static void json_nts(struct cd_main *m, struct tg_json *j, const struct nts_view
 	tg_json_obj_end(j);
 }
 
+/*
+ * ok false, max_ms null and no servers unless the results are current.
+ * Per server: the figures of its last sample when it was ok, its error
+ * when it failed, nulls before the first attempt (state "none").
+ */
+static void json_xcheck(struct cd_main *m, struct tg_json *j, const struct time_view *tv)
+{
+	static const char *const states[] = {"none", "ok", "fail"};
+	const struct tg_xcheck *st = &m->xcheck.st;
+	int64_t since = 0;
+	char why[600];
+	int cur = xcheck_current(m, tv, &since, why, sizeof why);
+	unsigned i;
+
+	tg_json_obj(j, "xcheck");
+	tg_json_bool(j, "ok", cur);
+	if (cur)
+		tg_json_num(j, "max_ms", (double)st->max_ns / 1e6, 3);
+	else
+		tg_json_null(j, "max_ms");
+	tg_json_arr(j, "servers");
+	for (i = 0; cur && i < st->n; i++) {
+		const struct tg_xcheck_server *sv = &st->s[i];
+		int ok = sv->state == TG_XCHECK_OK;
+
+		tg_json_obj(j, NULL);
+		tg_json_int(j, "index", i);
+		tg_json_str(j, "host", sv->host);
+		tg_json_int(j, "port", sv->port);
+		tg_json_str(j, "name", sv->name);
+		tg_json_str(j, "state", states[sv->state]);
+		tg_json_bool(j, "ok", ok);
+		if (ok) {
+			tg_json_num(j, "offset_ms", (double)sv->offset_ns / 1e6, 3);
+			tg_json_num(j, "delay_ms", (double)sv->delay_ns / 1e6, 3);
+			tg_json_int(j, "stratum", sv->stratum);
+		} else {
+			tg_json_null(j, "offset_ms");
+			tg_json_null(j, "delay_ms");
+			tg_json_null(j, "stratum");
+		}
+		if (sv->state == TG_XCHECK_NONE || sv->age_s > INT64_MAX - since)
+			tg_json_null(j, "age_s");
+		else
+			tg_json_int(j, "age_s", sv->age_s + since);
+		tg_json_str(j, "error", sv->state == TG_XCHECK_FAIL ? sv->err : NULL);
+		if (ok)
+			tg_json_bool(j, "agrees", !xcheck_disagrees(st, sv));
+		else
+			tg_json_null(j, "agrees");
+		tg_json_obj_end(j);
+	}
+	tg_json_arr_end(j);
+	tg_json_str(j, "reason", cur ? NULL : why);
+	tg_json_obj_end(j);
+}
+
 /* {"level", "text", "id"}: id names the condition for the pages and scripts */
 static void add_alarm(struct tg_json *j, const char *level, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -587,6 +734,11 @@ static void json_alarms(struct cd_main *m, struct tg_json *j, const struct time_
 	int64_t now = m->now_real();
 	int64_t nts_na = nv->rs == REC_FRESH ? nv->st.cert_not_after : 0;
 	const char *lv[2] = {"error", "warning"};
+	const struct tg_xcheck *xs = &m->xcheck.st;
+	int64_t since;
+	char why[8];
+	int xcur = xcheck_current(m, tv, &since, why, sizeof why);
+	unsigned k, failed = 0;
 	int i;
 
 	tg_json_arr(j, "alarms");
@@ -602,7 +754,21 @@ static void json_alarms(struct cd_main *m, struct tg_json *j, const struct time_
 	}
 	if (nv->rs != REC_FRESH)
 		add_alarm(j, "error", "nts-down", "NTS service down: %s", nv->why);
+	for (k = 0; xcur && k < xs->n; k++) {
+		failed += xs->s[k].state == TG_XCHECK_FAIL;
+		if (xcheck_disagrees(xs, &xs->s[k]))
+			add_alarm(j, "error", "xcheck-disagree",
+				  "upstream %s (%s port %u) disagrees with this clock by %+.3f ms "
+				  "(limit %.3f ms)",
+				  xs->s[k].name, xs->s[k].host, (unsigned)xs->s[k].port,
+				  (double)xs->s[k].offset_ns / 1e6, (double)xs->max_ns / 1e6);
+	}
 	for (i = 0; i < 2; i++) {
+		if (i == 1 && xcur && xs->n > 0 && failed == xs->n)
+			add_alarm(j, "warning", "xcheck-failing",
+				  "no upstream NTS server answers: GNSS is not cross-checked "
+				  "(%s: %s)",
+				  xs->s[0].name, xs->s[0].err[0] ? xs->s[0].err : "failed");
 		if (i == 1) {
 			if (!fresh)
 				add_alarm(j, "warning", "time-unavailable", "time status unavailable: %s",
@@ -650,6 +816,7 @@ void cd_status_json(struct cd_main *m, struct cd_out *o)
 	json_time(&j, &tv);
 	json_gnss(m, &j, &gv);
 	json_nts(m, &j, &nv);
+	json_xcheck(m, &j, &tv);
 	json_alarms(m, &j, &tv, &gv, &nv);
 	tg_json_str(&j, "version", m->version);
 	tg_json_str(&j, "audit_head", head);
@@ -740,6 +907,7 @@ void cd_status_sample(struct cd_main *m)
 	int64_t t = m->now_real(), mt;
 
 	nts_sample(m);
+	read_xcheck(m);
 	read_time(m, &v);
 	p.t = t;
 	if (v.rs == REC_FRESH) {
@@ -900,6 +1068,25 @@ static void put_label_value(struct text *t, const char *s)
 	}
 }
 
+/* whether upstream i's name was an earlier one's (a sample may not repeat its labels) */
+static int xcheck_name_seen(const struct tg_xcheck *st, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(st->s[k].name, st->s[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/* NAME{server="..."}: a sample's name with the upstream's label (its value follows) */
+static void xcheck_label(struct text *t, const char *name, const struct tg_xcheck_server *sv)
+{
+	put(t, "%s{server=\"", name);
+	put_label_value(t, sv->name);
+	put(t, "\"}");
+}
+
 /*
  * OpenMetrics 1.0 text.  A family whose figure is not known (no time
  * record, no GNSS record) keeps its metadata and has no sample: absent,
@@ -916,11 +1103,13 @@ void cd_metrics(struct cd_main *m, struct cd_out *o)
 	struct time_view tv;
 	struct text t = {o->body, 0, CD_OUT_MAX, 0};
 	const char *cur;
-	int fresh, have_g, have_n;
-	int64_t now = m->now_real();
+	int fresh, have_g, have_n, xcur;
+	int64_t now = m->now_real(), since;
+	char why[8];
 	size_t i;
 
 	read_time(m, &tv);
+	xcur = xcheck_current(m, &tv, &since, why, sizeof why);
 	read_gnss(m, &gv);
 	read_nts(m, &nv);
 	have_n = nv.rs == REC_FRESH;
@@ -1025,6 +1214,24 @@ void cd_metrics(struct cd_main *m, struct cd_out *o)
 	if (have_n && nv.st.cert_not_after != 0)
 		put(&t, "timegate_nts_cert_expiry_seconds %" PRId64 "\n",
 		    (int64_t)((uint64_t)nv.st.cert_not_after - (uint64_t)now));
+
+	/* timed's cross-check: one sample per upstream, by its name (a repeated name: the first) */
+	family(&t, "timegate_xcheck_ok", "gauge", NULL,
+	       "1 when the upstream NTS server's last cross-check sample succeeded, else 0.");
+	for (i = 0; xcur && i < m->xcheck.st.n; i++) {
+		if (xcheck_name_seen(&m->xcheck.st, i))
+			continue;
+		xcheck_label(&t, "timegate_xcheck_ok", &m->xcheck.st.s[i]);
+		put(&t, " %d\n", m->xcheck.st.s[i].state == TG_XCHECK_OK);
+	}
+	family(&t, "timegate_xcheck_offset_seconds", "gauge", "seconds",
+	       "Offset of the upstream NTS server from the system clock, its last sample.");
+	for (i = 0; xcur && i < m->xcheck.st.n; i++) {
+		if (xcheck_name_seen(&m->xcheck.st, i) || m->xcheck.st.s[i].state != TG_XCHECK_OK)
+			continue;
+		xcheck_label(&t, "timegate_xcheck_offset_seconds", &m->xcheck.st.s[i]);
+		put_seconds(&t, "", m->xcheck.st.s[i].offset_ns); /* " VALUE\n" */
+	}
 
 	family(&t, "timegate", "info", NULL, "The running release.");
 	put(&t, "timegate_info{version=\"");

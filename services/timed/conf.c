@@ -37,6 +37,7 @@ void timed_conf_defaults(struct timed_conf *c)
 	c->xcheck_interval_s = 64;
 	snprintf(c->status_path, sizeof(c->status_path), "/run/timegate/time/status");
 	snprintf(c->gnss_path, sizeof(c->gnss_path), "/run/timegate/time/gnss");
+	snprintf(c->xcheck_path, sizeof(c->xcheck_path), "/run/timegate/time/xcheck");
 	c->shm_unit = -1;
 	snprintf(c->date_floor_path, sizeof(c->date_floor_path), "/data/timed/last-good-time");
 }
@@ -76,6 +77,7 @@ static const struct key keys[] = {
     {"chrony-sock", K_PATH_OR_NONE, F(chrony_sock), 0, 0},
     {"date-floor-file", K_PATH_OR_NONE, F(date_floor_path), 0, 0},
     {"lock-jitter", K_NS_FROM_US, F(lock_jitter_ns), 1, 100000},
+    {"xcheck-file", K_PATH_OR_NONE, F(xcheck_path), 0, 0},
 };
 
 static int set_key(struct timed_conf *c, const struct key *k, const char *v, char *err,
@@ -137,8 +139,8 @@ static int set_key(struct timed_conf *c, const struct key *k, const char *v, cha
 		return set_key(ctx, &keys[i], argv[0], err, errlen);                    \
 	}
 ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11) ROW(12)
-ROW(13) ROW(14) ROW(15) ROW(16) ROW(17) ROW(18) ROW(19) ROW(20) ROW(21)
-#define NROWS 22
+ROW(13) ROW(14) ROW(15) ROW(16) ROW(17) ROW(18) ROW(19) ROW(20) ROW(21) ROW(22)
+#define NROWS 23
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NROWS, "one ROW() per key");
 
 static int key_baud(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -344,6 +346,7 @@ static const struct tg_conf_key conf_keys[] = {
     {"chrony-sock", 1, 1, 0, row_19},
     {"date-floor-file", 1, 1, 0, row_20},
     {"lock-jitter", 1, 1, 0, row_21},
+    {"xcheck-file", 1, 1, 0, row_22},
     {"baud", 1, 1, 0, key_baud},
     {"parity", 1, 1, 0, key_parity},
     {"pps-edge", 1, 1, 0, key_pps_edge},

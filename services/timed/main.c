@@ -112,6 +112,11 @@ static struct {
 	struct tg_refout_sock sock;
 	/* roles */
 	struct child clock, xcheck;
+	/* the cross-check results file: each upstream's last sample */
+	struct timed_msg_xsample xlast[TIMED_XCHECK_MAX];
+	int xhave[TIMED_XCHECK_MAX];
+	int xfile_dirty;             /* a sample since the last write */
+	int64_t xfile_written_mono;  /* 0: never written */
 	int notify_fd;
 	int64_t floor_s;
 	int64_t floor_saved_mono;
@@ -229,6 +234,25 @@ static void write_gnss(void)
 	}
 	if (tg_gnssstatus_write(m.c.gnss_path, &g) < 0)
 		tg_err("%s: %s", m.c.gnss_path, strerror(errno));
+}
+
+/*
+ * The cross-check results, when a sample came since the last write and
+ * not more often than once a second (the xcheck role may answer for
+ * every upstream at once; tick_cb writes what waited).
+ */
+static void write_xcheck(int64_t now_mono)
+{
+	static struct tg_xcheck st;
+
+	if (!m.c.xcheck_path[0] || !m.xfile_dirty ||
+	    (m.xfile_written_mono && now_mono - m.xfile_written_mono < NS))
+		return;
+	m.xfile_dirty = 0;
+	m.xfile_written_mono = now_mono;
+	timed_xfile_fill(&m.c, m.xlast, m.xhave, now_mono, &st);
+	if (timed_xfile_write(m.c.xcheck_path, &st) < 0)
+		tg_err("%s: %s", m.c.xcheck_path, strerror(errno));
 }
 
 /* The last good time, so that a later start refuses older dates. */
@@ -520,6 +544,7 @@ static void tick_cb(struct tg_loop *l, void *arg)
 	carry_out(&out);
 	write_status();
 	write_gnss();
+	write_xcheck(mono);
 	save_floor(mono);
 	if (m.serial_fd >= 0 && mono - m.last_serial_mono > 10 * NS && !m.serial_quiet) {
 		tg_warn("%s: no data for 10 s", m.c.device);
@@ -563,6 +588,12 @@ static void role_ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 	} else {
 		u.x.err[sizeof(u.x.err) - 1] = '\0';
 		engine_xsample(&m.eng, &u.x, &out);
+		if (u.x.index < (uint32_t)m.c.n_upstream) {
+			m.xlast[u.x.index] = u.x;
+			m.xhave[u.x.index] = 1;
+			m.xfile_dirty = 1;
+			write_xcheck(now_ns(CLOCK_MONOTONIC));
+		}
 	}
 	carry_out(&out);
 }
@@ -928,6 +959,8 @@ int main(int argc, char **argv)
 	if (!tg_loop_add_timer(&m.loop, TICK_NS, tick_cb, NULL))
 		tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
 	write_status();
+	m.xfile_dirty = 1; /* the configured upstreams, before any sample */
+	write_xcheck(now_ns(CLOCK_MONOTONIC));
 	tg_notify_ready(&m.notify_fd);
 	tg_info("running: state %s", engine_state_name(m.eng.state));
 	if (tg_loop_run(&m.loop) < 0)

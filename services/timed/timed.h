@@ -69,6 +69,7 @@ struct timed_conf {
 	/* outputs */
 	char status_path[256]; /* lib/timestatus.h file */
 	char gnss_path[256];   /* GNSS detail record for the console */
+	char xcheck_path[256]; /* cross-check results for the console (lib/xcheckstatus.h) */
 	int shm_unit;          /* -1: no SHM output; else NTP SHM unit 0..255 */
 	char chrony_sock[256]; /* chrony SOCK refclock path, "" = none */
 	char date_floor_path[256]; /* last known good time, on /data */

@@ -350,6 +350,14 @@ async function main() {
 		}
 		assert(await page.isVisible('#cfg-csr'), 'no CSR form for the admin');
 		await shot(page, 'config-tls');
+		/* the console's own certificate: the same facts and forms, its own ids */
+		await page.click('#cfg-nav-console-tls');
+		await page.waitForSelector('#cfg-ctls', { timeout: T });
+		const cexp = await page.textContent('#cfg-ctls-expiry');
+		if (cfg.console_tls && cfg.console_tls.not_after > 0)
+			assert(/^\d{4}-\d\d-\d\d \((\d+ days? left|expired)/.test(cexp), 'console certificate expiry shown as "' + cexp + '"');
+		assert(await page.isVisible('#cfg-ccsr'), 'no console CSR form for the admin');
+		await shot(page, 'config-console-tls');
 		await page.click('#cfg-nav-backup');
 		await page.waitForSelector('#cfg-restore', { timeout: T });
 		assert(await page.getAttribute('#cfg-backup-download', 'href') === '/api/config/backup', 'backup link');
@@ -497,6 +505,26 @@ async function main() {
 		const cert = await page.textContent('#nts-cert');
 		assert(/^(\d{4}-\d\d-\d\d \(.*(left|ago)\)|None)$/.test(cert), 'certificate expiry: ' + cert);
 		await page.locator('#nts-card').screenshot({ path: path.join(SHOTS, 'console-nts-card.png') }).catch(() => {});
+	});
+
+	/* 9c'. the upstream cross-check card follows /api/status "xcheck" */
+	await step(page, 'dashboard cross-check card shows each upstream server or why there are none', async () => {
+		await page.waitForSelector('#xcheck-state', { timeout: T });
+		await page.waitForFunction(() => document.querySelector('#xcheck-state').textContent !== '\u2026', null, { timeout: T });
+		const st = await page.evaluate(async () => (await fetch('/api/status')).json());
+		const x = st.xcheck || null;
+		const note = await page.textContent('#xcheck-state');
+		console.log('# xcheck: ' + note);
+		if (!x || !x.ok) {
+			assert(note === 'Cross-check results unavailable.', 'cross-check note "' + note + '" without results');
+		} else if (!x.servers.length) {
+			assert(/^No upstream servers configured/.test(note), 'cross-check note "' + note + '" without servers');
+		} else {
+			const rows = await page.locator('#xcheck-table tbody tr').count();
+			assert(rows === x.servers.length, rows + ' rows for ' + x.servers.length + ' servers');
+			const first = await page.textContent('#xcheck-table tbody tr:first-child td:last-child');
+			assert(/^(Agrees|Disagrees|Failed|Not asked yet)/.test(first), 'status cell "' + first + '"');
+		}
 	});
 
 	/* 9d. below admin the configuration is read-only and services cannot be restarted */

@@ -129,7 +129,8 @@ class SiteConfig:
         return {"time": dict(self.time), "upstreams": dict(self.upstreams),
                 "network": {"interfaces": [dict(i) for i in self.ifaces], "dns": self.dns, "serve": self.serve,
                             "services": self.services, "pending_reboot": self.pending_reboot},
-                "tls": dict(self.tls, csr_pending=self.pending_key)}
+                "tls": dict(self.tls, csr_pending=self.pending_key),
+                "console_tls": dict(fake_cert(365), self_signed=True, csr_pending=False)}
 
     def snapshot(self, what):
         if what == "time":
@@ -484,6 +485,13 @@ class State:
                      "last_refusal": None},
             "alarms": self.alarms(),
             "nts": self.nts(e),
+            "xcheck": {"ok": True, "max_ms": 50, "servers": [
+                {"index": 0, "host": "192.0.2.10", "port": 4460, "name": "ntp1.example", "ok": True,
+                 "offset_ms": round(0.8 + 0.2 * math.sin(e / 9), 3), "delay_ms": 4.1, "stratum": 1,
+                 "age_s": int(e) % 64, "error": None, "agrees": True},
+                {"index": 1, "host": "2001:db8::123", "port": 4460, "name": "ntp2.example", "ok": False,
+                 "offset_ms": None, "delay_ms": None, "stratum": None, "age_s": 30,
+                 "error": "NTS-KE: connection refused", "agrees": None}]},
             "version": "1.2.0-fake",
             "audit_head": self.head,
         }

@@ -16,7 +16,17 @@
 # unchanged); the backup downloaded (attachment name, format, checksum
 # checked here independently), restored as it is (200, files the same),
 # and refused once a byte of it changes (400 naming the checksum, field
-# "file", nothing sent to the supervisor).
+# "file", nothing sent to the supervisor).  The console's own HTTPS
+# certificate (target "console"): the self-signed one of the first start
+# is shown and served; a request made for it (its pending key apart from
+# the NTS one), signed by the CA and installed without a key (200, the
+# answer says to log in again, DATA_DIR/tls with the key 0600, nothing
+# sent to the supervisor, the NTS pair untouched); consoled then exits 0
+# on its own with "restarting to use it" (no supervisor here: the test
+# starts it again), serves the new chain (openssl s_client's fingerprint;
+# curl verifies it against the CA), the old session is gone, and after
+# logging in again GET /api/config shows it; revert "console-tls" brings
+# the first certificate back the same way.
 #
 # Environment (tests/run.sh): TOP, OUT, T.
 set -u
@@ -95,7 +105,8 @@ mkdir -p "$D" && chown "$CU:$CG" "$D" && chmod 700 "$D"
 LOG=$T/consoled.log
 : >"$T/ready"
 TG_NOTIFY_FD=5 "$CD" -f "$T/consoled.conf" 5>"$T/ready" 2>"$LOG" &
-PIDS+=($!)
+CDPID=$!
+PIDS+=($CDPID)
 if ! wait_for 30 grep -qx ready "$T/ready"; then
 	t_fail "consoled: ready" "$(cat "$LOG")"
 	t_done
@@ -259,5 +270,106 @@ out=$(req POST /api/config/restore "@$T/req.json")
 [ "$(head -n 1 <<<"$out")" = 400 ] && body <<<"$out" | jget '["error"]' | grep -q 'backup line 4' &&
 	t_pass "POST /api/config/restore of a malformed backup: 400 naming the line" ||
 	t_fail "POST /api/config/restore of a malformed backup" "$out"
+
+# --- the console's own HTTPS certificate (target "console")
+NTSFP=$(openssl x509 -in "$NTS/cert.pem" -noout -fingerprint -sha256)
+fp() { openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2; }
+served() { openssl s_client -connect "127.0.0.1:$PORT" -servername localhost </dev/null 2>/dev/null | fp; }
+ctls() { body <<<"$out" | jget "[\"console_tls\"][\"$1\"]"; }
+FP0=$(served)
+out=$(req GET /api/config)
+[ -n "$FP0" ] && [ "$FP0" = "$(fp <"$D/tls/cert.pem")" ] && [ "$(ctls self_signed)" = True ] &&
+	[ "$(ctls csr_pending)" = False ] && [ "$(ctls days_left)" -gt 3650 ] &&
+	t_pass "GET /api/config: console_tls is the self-signed certificate of the first start, the one served" ||
+	t_fail "GET /api/config: console_tls before a change" "$FP0" "$out"
+
+out=$(req POST /api/config/tls/csr '{"target":"console","cn":"console.test","dns":"localhost\nconsole.test"}')
+body <<<"$out" | jget '["csr"]' >"$T/con.csr" 2>/dev/null
+st=$(head -n 1 <<<"$out")
+out2=$(req GET /api/config)
+if [ "$st" = 200 ] && openssl req -in "$T/con.csr" -verify -noout 2>/dev/null &&
+	openssl req -in "$T/con.csr" -noout -subject | grep -q 'CN *= *console.test' &&
+	[ "$(stat -c %a "$D/console-pending-key.pem")" = 600 ] && [ ! -e "$D/nts-pending-key.pem" ] &&
+	[ "$(body <<<"$out2" | jget '["console_tls"]["csr_pending"]')" = True ] &&
+	[ "$(body <<<"$out2" | jget '["tls"]["csr_pending"]')" = False ]; then
+	t_pass "POST /api/config/tls/csr target console: a CSR openssl verifies, its key in console-pending-key.pem (0600), not the NTS one"
+else
+	t_fail "POST /api/config/tls/csr target console" "$out" "$(ls -l "$D")"
+fi
+out=$(req POST /api/config/tls/csr '{"target":"web","cn":"x","dns":"x.test"}')
+[ "$(head -n 1 <<<"$out")" = 400 ] && [ "$(body <<<"$out" | jget '["field"]')" = target ] &&
+	t_pass "POST /api/config/tls/csr with an unknown target: 400, field target" ||
+	t_fail "POST /api/config/tls/csr with an unknown target" "$out"
+
+printf 'subjectAltName=DNS:localhost,DNS:console.test\nextendedKeyUsage=serverAuth\n' >"$T/pki/con.ext"
+openssl x509 -req -in "$T/con.csr" -CA "$T/pki/ca.pem" -CAkey "$T/pki/ca.key" -CAcreateserial \
+	-days 30 -extfile "$T/pki/con.ext" -out "$T/con.pem" 2>/dev/null
+cat "$T/con.pem" "$T/pki/ca.pem" >"$T/con-chain.pem"
+FP1=$(fp <"$T/con.pem")
+: >"$T/control.log"
+jbody cert="$T/con-chain.pem" target:=console
+out=$(req POST /api/config/tls "@$T/req.json")
+pub_cert=$(openssl x509 -in "$D/tls/cert.pem" -noout -pubkey 2>/dev/null)
+pub_key=$(openssl pkey -in "$D/tls/key.pem" -pubout 2>/dev/null)
+if [ "$(head -n 1 <<<"$out")" = 200 ] && body <<<"$out" | jget '["message"]' | grep -q 'log in again' &&
+	[ -n "$FP1" ] && [ "$(fp <"$D/tls/cert.pem")" = "$FP1" ] && [ -n "$pub_key" ] && [ "$pub_cert" = "$pub_key" ] &&
+	[ "$(stat -c %a "$D/tls/key.pem")" = 600 ] && [ -e "$D/tls/cert.pem.prev" ] &&
+	[ ! -e "$D/console-pending-key.pem" ] && [ ! -s "$T/control.log" ] &&
+	[ "$(openssl x509 -in "$NTS/cert.pem" -noout -fingerprint -sha256)" = "$NTSFP" ]; then
+	t_pass "POST /api/config/tls target console: installed in data-dir/tls (key 0600), 'log in again', nothing sent to the supervisor"
+else
+	t_fail "POST /api/config/tls target console" "$out" "$(ls -l "$D/tls")" "$(cat "$T/control.log")"
+fi
+
+# consoled_exits: waits (at most 15 s) for consoled to end on its own; its status in $CDRC
+consoled_exits() {
+	(sleep 15; kill -KILL "$CDPID" 2>/dev/null) &
+	local w=$!
+	wait "$CDPID"
+	CDRC=$?
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+}
+# consoled_start: as at the top, the log appended
+consoled_start() {
+	: >"$T/ready"
+	TG_NOTIFY_FD=5 "$CD" -f "$T/consoled.conf" 5>"$T/ready" 2>>"$LOG" &
+	CDPID=$!
+	PIDS+=($CDPID)
+	wait_for 30 grep -qx ready "$T/ready"
+}
+consoled_exits
+[ "$CDRC" = 0 ] && [ "$(grep -c 'new HTTPS certificate installed; restarting to use it' "$LOG")" = 1 ] &&
+	! grep -q 'signal 15' "$LOG" &&
+	t_pass "consoled exits 0 after the answer, logging 'restarting to use it'" ||
+	t_fail "consoled exits 0 after the answer" "status $CDRC" "$(tail -n 5 "$LOG")"
+consoled_start || t_fail "consoled starts again" "$(tail -n 5 "$LOG")"
+[ "$(served)" = "$FP1" ] &&
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.pem" \
+		--resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")" = 200 ] &&
+	t_pass "after the restart the new certificate is served (fingerprint; curl verifies it against the CA)" ||
+	t_fail "after the restart the new certificate is served" "$(served) != $FP1"
+out=$(req GET /api/config)
+[ "$(head -n 1 <<<"$out")" = 401 ] &&
+	t_pass "the session from before the restart is gone (401)" || t_fail "the old session is gone" "$out"
+out=$(req POST /api/login '{"user":"admin","password":"correct horse battery"}')
+CSRF=$(body <<<"$out" | jget '["csrf"]' 2>/dev/null)
+out=$(req GET /api/config)
+[ -n "$CSRF" ] && [ "$(ctls subject)" = CN=console.test ] && [ "$(ctls issuer)" = "CN=test CA" ] &&
+	[ "$(ctls self_signed)" = False ] && [ "$(ctls days_left)" -ge 29 ] &&
+	t_pass "logged in again: console_tls shows the CA's certificate" ||
+	t_fail "logged in again: console_tls" "$out"
+grep -q 'audit: config.console-tls ok .*CN=console.test, valid until' "$LOG" && ! grep -q 'PRIVATE KEY' "$LOG" &&
+	t_pass "the console certificate's install is audited (subject); no key material in the log" ||
+	t_fail "the console certificate's install is audited" "$(grep audit "$LOG" | tail -n 3)"
+
+out=$(req POST /api/config/revert '{"what":"console-tls"}')
+st=$(head -n 1 <<<"$out")
+consoled_exits
+if [ "$st" = 200 ] && [ "$CDRC" = 0 ] && consoled_start && [ "$(served)" = "$FP0" ]; then
+	t_pass "revert console-tls: the first certificate back, consoled restarted, it is served"
+else
+	t_fail "revert console-tls" "$out" "status $CDRC" "$(tail -n 5 "$LOG")"
+fi
 
 t_done

@@ -20,10 +20,13 @@
 # main closing the socket ends the role with status 0 even while it
 # sleeps for an hour-long interval; -S lists the role's sandbox without
 # open, openat or execve; a local clock 5 s ahead (tests/tools/tg-fakehw.c
-# LD_PRELOAD shim) gives offsets of -5 s.
+# LD_PRELOAD shim) gives offsets of -5 s.  Last, a real timed (steer no,
+# no receiver) with the good server and the closed port writes its
+# results file (xcheck-file): both servers in order, ok with a plausible
+# offset, fail with the connection error.
 #
-# Environment (tests/run.sh): TOP, OUT, T.  TG_XCHECK_RUN_BIN and
-# TG_SYSINJECT_BIN override the tools (e.g. a static musl build of
+# Environment (tests/run.sh): TOP, OUT, T.  TG_XCHECK_RUN_BIN,
+# TG_SYSINJECT_BIN and TG_TIMED_BIN override the tools (e.g. a static musl build of
 # tg-xcheck-run, to run the product's filter).
 set -u
 . "$TOP/tests/lib.sh"
@@ -199,6 +202,65 @@ elif [ -f "$FAKE" ]; then
 	fi
 else
 	t_pass "a local clock 5 s ahead # SKIP pending: no tests/tools/tg-fakehw.c yet"
+fi
+
+# ---------------------------------------------------------------- timed's results file
+# A real timed (measuring only; no receiver: an empty FIFO) with the good
+# server and the closed port: timed main writes what its role sent into
+# xcheck-file (lib/xcheckstatus.h), the console's source for the dashboard.
+TIMED_BIN=${TG_TIMED_BIN:-$OUT/host/services-host/bin/timed}
+if [ -x "$TIMED_BIN" ]; then
+	X=$T/xt
+	mkdir -p "$X" && mkfifo "$X/nmea" && chown -R "$RUN_USER" "$X"
+	cat >"$X/timed.conf" <<-EOC
+		device $X/nmea
+		steer no
+		status-file $X/status
+		gnss-file none
+		xcheck-file $X/xcheck
+		leapfile $TOP/rootfs/etc/timegate/leap-seconds.list
+		leapfile-data none
+		date-floor-file none
+		user $RUN_USER
+		anchors $T/pki/ca.pem
+		cross-check-interval 16
+		cross-check-max 50
+		upstream 127.0.0.1 $CK localhost
+		upstream 127.0.0.1 $CLOSED
+	EOC
+	ASAN_OPTIONS=verify_asan_link_order=0 "$TIMED_BIN" -d -f "$X/timed.conf" 2>"$X/timed.log" &
+	TD=$!
+	PIDS+=("$TD")
+	xfile_done() { grep -q '^server 0 .* ok ' "$X/xcheck" 2>/dev/null && grep -q '^server 1 .* fail ' "$X/xcheck"; }
+	if wait_for 30 xfile_done; then
+		f=$(cat "$X/xcheck")
+		bad=""
+		[ "$(sed -n 1p <<<"$f")" = "version 1" ] && grep -Eq '^mono_ns [1-9][0-9]*$' <<<"$(sed -n 2p <<<"$f")" &&
+			[ "$(sed -n 3p <<<"$f")" = "max_ns 50000000" ] && [ "$(wc -l <<<"$f")" = 5 ] ||
+			bad="header or line count"
+		l0=$(sed -n 4p <<<"$f")
+		re0="^server 0 127\.0\.0\.1 $CK localhost ok (-?[0-9]+) ([0-9]+) 1 0 ([0-9]+) \"\"$"
+		if [[ $l0 =~ $re0 ]]; then
+			off=${BASH_REMATCH[1]}
+			[ "${off#-}" -lt 50000000 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
+				[ "${BASH_REMATCH[3]}" -lt 30 ] || bad="$bad; implausible sample: $l0"
+		else
+			bad="$bad; server 0: $l0"
+		fi
+		re1="^server 1 127\.0\.0\.1 $CLOSED 127\.0\.0\.1 fail 0 0 0 0 [0-9]+ \"connect to 127\.0\.0\.1 port $CLOSED: Connection refused\"$"
+		[[ $(sed -n 5p <<<"$f") =~ $re1 ]] || bad="$bad; server 1: $(sed -n 5p <<<"$f")"
+		[ "$(stat -c '%a %U' "$X/xcheck")" = "644 $RUN_USER" ] || bad="$bad; mode/owner $(stat -c '%a %U' "$X/xcheck")"
+		! ls "$X" | grep -q '\.tmp' || bad="$bad; a temporary file was left: $(ls "$X")"
+		[ -z "$bad" ] &&
+			t_pass "timed writes xcheck-file: the good server ok with |offset| < 50 ms and a delay, the closed port fail with its error, in timed.conf order" ||
+			t_fail "timed writes xcheck-file" "$bad" "$f" "$(grep -v debug "$X/timed.log" | tail -n 20)"
+	else
+		t_fail "timed writes xcheck-file (server 0 ok, server 1 fail within 30 s)" \
+			"$(cat "$X/xcheck" 2>&1)" "$(grep -v debug "$X/timed.log" | tail -n 20)"
+	fi
+	kill -TERM "$TD" 2>/dev/null
+else
+	t_pass "timed writes xcheck-file # SKIP no $TIMED_BIN"
 fi
 
 t_done

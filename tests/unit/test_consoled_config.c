@@ -74,17 +74,20 @@ void cd_audit(struct cd_main *m, const char *user, const char *addr, const char 
 	snprintf(au_detail, sizeof(au_detail), "%s", detail ? detail : "");
 }
 
-void cd_tls_info(struct cd_main *m, struct tg_json *j)
+void cd_tls_info(struct cd_main *m, int target, struct tg_json *j)
 {
 	(void)m;
-	tg_json_str(j, "subject", "CN=stub");
+	tg_json_str(j, "subject", target == CD_TLS_CONSOLE ? "CN=console-stub" : "CN=stub");
 }
 
-int cd_tls_revert(struct cd_main *m, int *status, char *err, size_t errlen)
+static int revert_target = -1;
+
+int cd_tls_revert(struct cd_main *m, int target, int *status, char *err, size_t errlen)
 {
 	(void)m;
+	revert_target = target;
 	*status = 409;
-	snprintf(err, errlen, "no previous NTS certificate to go back to");
+	snprintf(err, errlen, "no previous certificate to go back to");
 	return -1;
 }
 
@@ -277,6 +280,7 @@ static void test_get(void)
 	HAS("{\"name\":\"console\",\"role\":\"mgmt\",\"proto\":\"tcp\",\"port\":443}");
 	HAS("\"pending_reboot\":false");
 	HAS("\"tls\":{\"subject\":\"CN=stub\"}");
+	HAS("\"console_tls\":{\"subject\":\"CN=console-stub\"}");
 	/* a site network file that differs from what was applied: pending */
 	put_file("config/network", "eth0 10.0.2.20/24 10.0.2.2\neth1 10.0.3.15/24 -\n");
 	get();
@@ -538,6 +542,11 @@ static void test_revert(void)
 	post("revert", "{\"what\": \"tls\"}");
 	CHECK_EQ_INT(O.status, 409);
 	CHECK_EQ_STR(au_action, "config.revert");
+	CHECK_EQ_INT(revert_target, CD_TLS_NTS);
+	post("revert", "{\"what\": \"console-tls\"}");
+	CHECK_EQ_INT(O.status, 409);
+	CHECK_EQ_INT(revert_target, CD_TLS_CONSOLE);
+	CHECK(strncmp(au_detail, "console-tls: ", 13) == 0);
 	post("revert", "{\"what\": \"dns\"}");
 	CHECK_EQ_INT(O.status, 400);
 	CHECK_EQ_STR(field(), "what");

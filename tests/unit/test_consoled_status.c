@@ -14,6 +14,10 @@
  * NTS figures: ntsd's counters file is written with lib/ntsstats's
  * formatter; setup() writes a fresh one with a far certificate (no NTS
  * alarm) so the other cases see only their own alarms.
+ *
+ * Upstream cross-check: timed's results file is written with
+ * lib/xcheckstatus's formatter; setup() removes it (no file: no alarm),
+ * and cd_status_sample() must run before the status shows it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,7 @@
 #include "json.h"
 #include "ntsstats.h"
 #include "timestatus.h"
+#include "xcheckstatus.h"
 
 #define NS 1000000000LL
 #define T_REAL0 1700000000LL /* a minute boundary + 20 s */
@@ -105,6 +110,7 @@ static void path_in(char *out, size_t cap, const char *name)
 }
 
 static void put_nts(const struct tg_ntsstats *st);
+static int om_ok(const char *s);
 static struct tg_ntsstats nts_ok(void);
 
 static void setup(void)
@@ -115,6 +121,7 @@ static void setup(void)
 	path_in(M.conf.time_status, sizeof M.conf.time_status, "status");
 	path_in(M.conf.gnss_status, sizeof M.conf.gnss_status, "gnss");
 	path_in(M.conf.ntsd_stats, sizeof M.conf.ntsd_stats, "ntsstats");
+	path_in(M.conf.xcheck_status, sizeof M.conf.xcheck_status, "xcheck");
 	path_in(M.conf.updated_sock, sizeof M.conf.updated_sock, "upd.sock");
 	snprintf(M.version, sizeof M.version, "1.4.2");
 	M.now_mono = get_mono;
@@ -124,6 +131,7 @@ static void setup(void)
 	fake_real = T_REAL0;
 	unlink(M.conf.time_status);
 	unlink(M.conf.gnss_status);
+	unlink(M.conf.xcheck_status);
 	ns = nts_ok();
 	put_nts(&ns);
 	out_reset();
@@ -565,6 +573,211 @@ static void test_nts_down(void)
 	status_now();
 	CHECK(has("\"nts\":{\"ok\":false,"));
 	CHECK(has("written in the future"));
+}
+
+/* ------------------------------------------------------- cross-check */
+
+/* written 10 s ago: an upstream that agrees, one failing, one not tried yet */
+static struct tg_xcheck xc_sample(void)
+{
+	struct tg_xcheck x;
+
+	memset(&x, 0, sizeof x);
+	x.mono_ns = (fake_mono - 10) * NS;
+	x.max_ns = 50000000;
+	x.n = 3;
+	snprintf(x.s[0].host, sizeof x.s[0].host, "192.0.2.1");
+	snprintf(x.s[0].name, sizeof x.s[0].name, "time.example.net");
+	x.s[0].port = 4460;
+	x.s[0].state = TG_XCHECK_OK;
+	x.s[0].offset_ns = -1500000;
+	x.s[0].delay_ns = 12345678;
+	x.s[0].stratum = 2;
+	x.s[0].age_s = 3;
+	snprintf(x.s[1].host, sizeof x.s[1].host, "192.0.2.2");
+	x.s[1].port = 123;
+	x.s[1].state = TG_XCHECK_FAIL;
+	x.s[1].age_s = 70;
+	snprintf(x.s[1].err, sizeof x.s[1].err, "NTS-KE: connection refused");
+	snprintf(x.s[2].host, sizeof x.s[2].host, "ntp.example");
+	x.s[2].port = 4460;
+	return x;
+}
+
+static void put_xcheck(const struct tg_xcheck *x)
+{
+	static char text[TG_XCHECK_FILE_MAX];
+	size_t n = tg_xcheck_format(x, text, sizeof text);
+
+	CHECK(n > 0);
+	write_file(M.conf.xcheck_status, text, n);
+}
+
+static void test_xcheck_status(void)
+{
+	static struct tg_xcheck x;
+
+	setup();
+	quiet_clock();
+	x = xc_sample();
+	put_xcheck(&x);
+	/* shown from what the last sample read */
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":false,\"max_ms\":null,\"servers\":[],"
+		  "\"reason\":\"not read yet\"}"));
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":true,\"max_ms\":50.000,\"servers\":["
+		  "{\"index\":0,\"host\":\"192.0.2.1\",\"port\":4460,\"name\":\"time.example.net\","
+		  "\"state\":\"ok\",\"ok\":true,\"offset_ms\":-1.500,\"delay_ms\":12.346,"
+		  "\"stratum\":2,\"age_s\":13,\"error\":null,\"agrees\":true},"
+		  "{\"index\":1,\"host\":\"192.0.2.2\",\"port\":123,\"name\":\"192.0.2.2\","
+		  "\"state\":\"fail\",\"ok\":false,\"offset_ms\":null,\"delay_ms\":null,"
+		  "\"stratum\":null,\"age_s\":80,\"error\":\"NTS-KE: connection refused\","
+		  "\"agrees\":null},"
+		  "{\"index\":2,\"host\":\"ntp.example\",\"port\":4460,\"name\":\"ntp.example\","
+		  "\"state\":\"none\",\"ok\":false,\"offset_ms\":null,\"delay_ms\":null,"
+		  "\"stratum\":null,\"age_s\":null,\"error\":null,\"agrees\":null}],"
+		  "\"reason\":null}"));
+	CHECK(has("\"alarms\":[]"));
+	/* ages go on between timed's writes (samples minutes apart) */
+	fake_mono += 100;
+	quiet_clock();
+	status_now();
+	CHECK(has("\"age_s\":113,\"error\":null,\"agrees\":true}"));
+
+	/* beyond cross-check-max either way: an error alarm naming the server and the offset */
+	x = xc_sample();
+	x.s[0].offset_ns = 80000000;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"offset_ms\":80.000,"));
+	CHECK(has("\"agrees\":false}"));
+	CHECK(has("\"alarms\":[{\"level\":\"error\",\"text\":\"upstream time.example.net "
+		  "(192.0.2.1 port 4460) disagrees with this clock by +80.000 ms (limit 50.000 ms)\","
+		  "\"id\":\"xcheck-disagree\"}]"));
+	x.s[0].offset_ns = -50000001;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("by -50.000 ms (limit 50.000 ms)\",\"id\":\"xcheck-disagree\"}"));
+	x.s[0].offset_ns = -50000000; /* at the limit: agrees */
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"agrees\":true}"));
+	CHECK(has("\"alarms\":[]"));
+
+	/* every upstream failing: a warning; one not tried yet is not a failure */
+	x = xc_sample();
+	x.s[0].state = TG_XCHECK_FAIL;
+	snprintf(x.s[0].err, sizeof x.s[0].err, "TLS: certificate expired");
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(lacks("xcheck-failing"));
+	x.s[2].state = TG_XCHECK_FAIL;
+	x.s[2].age_s = 1;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"alarms\":[{\"level\":\"warning\",\"text\":\"no upstream NTS server "
+		  "answers: GNSS is not cross-checked (time.example.net: TLS: certificate expired)\","
+		  "\"id\":\"xcheck-failing\"}]"));
+	/* no upstream configured: nothing to fail */
+	memset(&x, 0, sizeof x);
+	x.mono_ns = fake_mono * NS;
+	x.max_ns = 1;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":true,\"max_ms\":0.000,\"servers\":[],\"reason\":null}"));
+	CHECK(has("\"alarms\":[]"));
+}
+
+static void test_xcheck_unavailable(void)
+{
+	static struct tg_xcheck x;
+	struct tg_timestatus st;
+
+	setup();
+	quiet_clock();
+	/* missing */
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":false,\"max_ms\":null,\"servers\":[],\"reason\":\""));
+	CHECK(has("xcheck: no such file (is timed running?)\"}"));
+	CHECK(has("\"alarms\":[]"));
+	/* timed's status record stale: the results are not current, and raise no alarm */
+	x = xc_sample();
+	x.s[0].offset_ns = 900000000;
+	put_xcheck(&x);
+	st = ts_locked();
+	st.updated_monotonic_ns = (fake_mono - 100) * NS;
+	put_time(&st);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":false,\"max_ms\":null,\"servers\":[],\"reason\":"
+		  "\"the time service's status is not current: stale: written 100 s ago"));
+	CHECK(lacks("xcheck-disagree"));
+	/* and back */
+	quiet_clock();
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":true,"));
+	CHECK(has("xcheck-disagree"));
+	/* malformed: the parser's message; the last good file is not kept */
+	write_file(M.conf.xcheck_status, "version 1\nmono_ns 1\nmax_ns 0\n", 30);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":false,"));
+	CHECK(has("line 3: 'max_ns' expects NANOSECONDS (at least 1), got '0'"));
+	CHECK(lacks("xcheck-disagree"));
+	/* stamped more than a second ahead: an earlier boot's */
+	x = xc_sample();
+	x.mono_ns = (fake_mono + 5) * NS;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	status_now();
+	CHECK(has("\"xcheck\":{\"ok\":false,"));
+	CHECK(has("written in the future of CLOCK_MONOTONIC"));
+}
+
+static void test_xcheck_metrics(void)
+{
+	static struct tg_xcheck x;
+	struct tg_timestatus st;
+
+	setup();
+	quiet_clock();
+	x = xc_sample();
+	x.n = 4; /* a second line with the first one's name: one sample per label set */
+	x.s[3] = x.s[0];
+	snprintf(x.s[3].host, sizeof x.s[3].host, "192.0.2.9");
+	x.s[3].offset_ns = 7;
+	put_xcheck(&x);
+	cd_status_sample(&M);
+	cd_metrics(&M, &O);
+	CHECK(om_ok(B()));
+	CHECK(has("# TYPE timegate_xcheck_ok gauge\n"));
+	CHECK(has("\ntimegate_xcheck_ok{server=\"time.example.net\"} 1\n"
+		  "timegate_xcheck_ok{server=\"192.0.2.2\"} 0\n"
+		  "timegate_xcheck_ok{server=\"ntp.example\"} 0\n# TYPE"));
+	CHECK(has("# UNIT timegate_xcheck_offset_seconds seconds\n"));
+	CHECK(has("\ntimegate_xcheck_offset_seconds{server=\"time.example.net\"} -0.001500000\n"
+		  "# TYPE"));
+	CHECK(lacks("timegate_xcheck_offset_seconds{server=\"192.0.2.2\"}"));
+	CHECK(lacks("0.000000007"));
+	/* not current: the families stay, their samples go */
+	st = ts_locked();
+	st.updated_monotonic_ns = (fake_mono - 100) * NS;
+	put_time(&st);
+	out_reset();
+	cd_metrics(&M, &O);
+	CHECK(om_ok(B()));
+	CHECK(has("# TYPE timegate_xcheck_offset_seconds gauge\n"));
+	CHECK(lacks("timegate_xcheck_ok{"));
+	CHECK(lacks("timegate_xcheck_offset_seconds{"));
 }
 
 static void test_cert_alarms(void)
@@ -1706,6 +1919,9 @@ int main(void)
 	RUN(test_nts_figures_and_rates);
 	RUN(test_nts_down);
 	RUN(test_cert_alarms);
+	RUN(test_xcheck_status);
+	RUN(test_xcheck_unavailable);
+	RUN(test_xcheck_metrics);
 	RUN(test_history_hour_wrap);
 	RUN(test_history_minutes);
 	RUN(test_history_day_wrap);
@@ -1721,6 +1937,7 @@ int main(void)
 	unlink(M.conf.time_status);
 	unlink(M.conf.gnss_status);
 	unlink(M.conf.ntsd_stats);
+	unlink(M.conf.xcheck_status);
 	unlink(M.conf.updated_sock);
 	rmdir(dir);
 	return check_exit();

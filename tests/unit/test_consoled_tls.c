@@ -17,7 +17,10 @@
  * they were.  The CSR: its PEM label, the DER's outer SEQUENCE covering
  * the whole object, and the pending key that the certificate signed for
  * it is then installed with (the system test has openssl verify the CSR's
- * signature: BearSSL cannot parse a CSR).
+ * signature: BearSSL cannot parse a CSR).  The console's own certificate
+ * (target CD_TLS_CONSOLE): DATA_DIR/tls with the key 0600, no supervisor
+ * command but m->restart_pending, its pending key kept apart from the NTS
+ * one, revert.
  *
  * cd_random is a fixed generator; m->now_real a variable, never the host
  * clock.  Files go to a fresh temporary folder, removed at the end.
@@ -46,9 +49,10 @@
 static struct cd_main M;
 static int64_t real_now = NOW;
 static uint64_t rng_state = 0x1234567887654321ull;
-static char dir[64], nts[96], data[96];
+static char dir[64], nts[96], data[96], ctls[128];
 static char svc_cmd[64];
 static int svc_calls, svc_fail;
+static int info_target = CD_TLS_NTS; /* what info() shows */
 
 void cd_random(struct cd_main *m, void *out, size_t n)
 {
@@ -112,14 +116,17 @@ static void setup(void)
 	}
 	snprintf(nts, sizeof(nts), "%s/nts", dir);
 	snprintf(data, sizeof(data), "%s/consoled", dir);
+	snprintf(ctls, sizeof(ctls), "%s/tls", data); /* main.c makes it at first start */
 	mkdir(nts, 0750);
 	mkdir(data, 0700);
+	mkdir(ctls, 0700);
 	memset(&M, 0, sizeof(M));
 	snprintf(M.conf.nts_tls_dir, sizeof(M.conf.nts_tls_dir), "%s", nts);
 	snprintf(M.conf.data_dir, sizeof(M.conf.data_dir), "%s", data);
 	M.now_real = fake_real;
 	M.svc = fake_svc;
 	real_now = NOW;
+	info_target = CD_TLS_NTS;
 	svc_cmd[0] = '\0';
 	svc_calls = svc_fail = 0;
 }
@@ -169,6 +176,17 @@ static size_t key_pem(const struct kp *k, char *out, size_t cap)
 	n = tg_pem_write("EC PRIVATE KEY", der, len, out, cap);
 	CHECK(n > 0);
 	return n > 0 ? (size_t)n : 0;
+}
+
+static int read_at(const char *d, const char *name, char *buf, size_t cap, size_t *len)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", d, name);
+	if (tg_read_small_file(p, buf, cap - 1, len) < 0)
+		return -1;
+	buf[*len] = '\0';
+	return 0;
 }
 
 static int read_file(const char *name, char *buf, size_t cap, size_t *len)
@@ -464,7 +482,7 @@ static size_t info(void)
 
 	tg_json_init(&j, info_buf, sizeof(info_buf));
 	tg_json_obj(&j, NULL);
-	cd_tls_info(&M, &j);
+	cd_tls_info(&M, info_target, &j);
 	tg_json_obj_end(&j);
 	CHECK_EQ_INT(tg_json_done(&j), 0);
 	CHECK_EQ_INT(tg_json_flat_check(info_buf, j.len, NULL, 0), 0);
@@ -519,7 +537,7 @@ static void test_tls_install(void)
 
 	/* a key that is not the certificate's: refused, nothing written, nothing restarted */
 	kl2 = key_pem(&b, key2, sizeof(key2));
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key2, kl2, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key2, kl2, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 400);
 	CHECK(strstr(err, "key: the private key does not belong to the certificate") == err);
 	CHECK_EQ_INT(svc_calls, 0);
@@ -528,7 +546,7 @@ static void test_tls_install(void)
 
 	/* the right pair */
 	err[0] = '\0';
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key, kl, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key, kl, &status, err, sizeof(err)), 0);
 	CHECK_EQ_INT(status, 200);
 	CHECK(strstr(err, "CN=ntp.example, valid until 2026-02-22 ") == err);
 	CHECK(strstr(err, "uploaded key") != NULL);
@@ -574,7 +592,7 @@ static void test_tls_install(void)
 	/* a second pair (GeneralizedTime after 2049): the first becomes .prev */
 	cl2 = cert_pem(&b, "Timegate NTS 2", NOW - DAY, 2556144000LL /* 2051-01-01 */, cert2,
 	               sizeof(cert2));
-	CHECK_EQ_INT(cd_tls_install(&M, cert2, cl2, key2, kl2, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert2, cl2, key2, kl2, &status, err, sizeof(err)), 0);
 	CHECK_EQ_INT(svc_calls, 2);
 	CHECK_EQ_INT(read_file("cert.pem.prev", prev, sizeof(prev), &len), 0);
 	CHECK(len == cl && memcmp(prev, cert, cl) == 0);
@@ -589,7 +607,7 @@ static void test_tls_install(void)
 	CHECK_EQ_STR(s, "CN=Timegate NTS 2");
 
 	/* revert: the first pair is back, the second becomes .prev; twice: the second again */
-	CHECK_EQ_INT(cd_tls_revert(&M, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_revert(&M, CD_TLS_NTS, &status, err, sizeof(err)), 0);
 	CHECK_EQ_INT(status, 200);
 	CHECK_EQ_INT(svc_calls, 3);
 	CHECK_EQ_INT(read_file("cert.pem", got, sizeof(got), &len), 0);
@@ -598,36 +616,36 @@ static void test_tls_install(void)
 	CHECK(len == kl && memcmp(got, key, kl) == 0);
 	CHECK_EQ_INT(read_file("cert.pem.prev", prev, sizeof(prev), &len), 0);
 	CHECK(len == cl2 && memcmp(prev, cert2, cl2) == 0);
-	CHECK_EQ_INT(cd_tls_revert(&M, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_revert(&M, CD_TLS_NTS, &status, err, sizeof(err)), 0);
 	CHECK_EQ_INT(read_file("cert.pem", got, sizeof(got), &len), 0);
 	CHECK(len == cl2 && memcmp(got, cert2, cl2) == 0);
 	CHECK_EQ_INT(svc_calls, 4);
 
 	/* expired, not yet valid: refused, the installed pair untouched */
 	cl = cert_pem(&a, "ntp.example", NOW - 90 * DAY, NOW - 1, cert, sizeof(cert));
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 400);
 	CHECK(strstr(err, "cert: the certificate expired on 2025-11-24 15:59:59 UTC") == err);
 	cl = cert_pem(&a, "ntp.example", NOW + 1, NOW + DAY, cert, sizeof(cert));
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK(strstr(err, "cert: the certificate is not valid yet (valid from 2025-11-24") == err);
-	CHECK_EQ_INT(cd_tls_install(&M, "junk", 4, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, "junk", 4, key, kl, &status, err, sizeof(err)), -1);
 	CHECK(strncmp(err, "cert: ", 6) == 0);
-	CHECK_EQ_INT(cd_tls_install(&M, cert2, cl2, "junk", 4, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert2, cl2, "junk", 4, &status, err, sizeof(err)), -1);
 	CHECK(strncmp(err, "key: ", 5) == 0);
 	CHECK_EQ_INT(svc_calls, 4);
 	CHECK_EQ_INT(read_file("cert.pem", got, sizeof(got), &len), 0);
 	CHECK(len == cl2 && memcmp(got, cert2, cl2) == 0);
 
 	/* no key and no pending key */
-	CHECK_EQ_INT(cd_tls_install(&M, cert2, cl2, NULL, 0, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert2, cl2, NULL, 0, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 400);
 	CHECK(strstr(err, "key: no key given and no pending key") == err);
 
 	/* the supervisor refuses: 502, the files stay (they are valid) */
 	svc_fail = 1;
 	cl = cert_pem(&a, "ntp.example", NOW - DAY, NOW + 90 * DAY, cert, sizeof(cert));
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 502);
 	CHECK(strstr(err, "ntsd did not restart: error no service ntsd") != NULL);
 	CHECK_EQ_INT(read_file("cert.pem", got, sizeof(got), &len), 0);
@@ -636,7 +654,7 @@ static void test_tls_install(void)
 	/* nothing to revert to: 409 */
 	snprintf(p, sizeof(p), "%s/cert.pem.prev", nts);
 	unlink(p);
-	CHECK_EQ_INT(cd_tls_revert(&M, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_revert(&M, CD_TLS_NTS, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 409);
 	CHECK_EQ_STR(err, "no previous NTS certificate to go back to");
 
@@ -644,7 +662,7 @@ static void test_tls_install(void)
 	svc_fail = 0;
 	snprintf(M.conf.nts_tls_dir, sizeof(M.conf.nts_tls_dir), "%s/none", dir);
 	svc_calls = 0;
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 500);
 	CHECK_EQ_INT(svc_calls, 0);
 	CHECK(strstr(err, "cannot write ") == err);
@@ -665,17 +683,17 @@ static void test_tls_chain(void)
 	cl = cert_pem(&a, "leaf", NOW - DAY, NOW + DAY, chain, sizeof(chain));
 	cl += cert_pem(&ca, "Site CA", NOW - DAY, NOW + 9 * DAY, chain + cl, sizeof(chain) - cl);
 	kl = key_pem(&a, key, sizeof(key));
-	CHECK_EQ_INT(cd_tls_install(&M, chain, cl, key, kl, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, chain, cl, key, kl, &status, err, sizeof(err)), 0);
 	CHECK(strstr(err, "2 certificates") != NULL);
 	CHECK_EQ_INT(read_file("cert.pem", got, sizeof(got), &len), 0);
 	CHECK(len == cl && memcmp(got, chain, cl) == 0);
 	/* the CA's key for the leaf: refused */
 	kl = key_pem(&ca, key, sizeof(key));
-	CHECK_EQ_INT(cd_tls_install(&M, chain, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, chain, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK(strncmp(err, "key: ", 5) == 0);
 	for (i = 0; i < 3; i++)
 		cl += cert_pem(&ca, "Site CA", NOW - DAY, NOW + 9 * DAY, chain + cl, sizeof(chain) - cl);
-	CHECK_EQ_INT(cd_tls_install(&M, chain, cl, key, kl, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, chain, cl, key, kl, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 400);
 	CHECK_EQ_STR(err, "cert: more than 4 certificates");
 }
@@ -729,7 +747,7 @@ static void test_tls_csr(void)
 	size_t dl, cl, len, hl;
 
 	setup();
-	n = cd_tls_csr(&M, "Timegate NTS", "ntp.example\r\n\n  time.example.net  \n", csr,
+	n = cd_tls_csr(&M, CD_TLS_NTS, "Timegate NTS", "ntp.example\r\n\n  time.example.net  \n", csr,
 	               sizeof(csr), &status, err, sizeof(err));
 	CHECK(n > 0);
 	CHECK_EQ_INT(status, 200);
@@ -759,7 +777,7 @@ static void test_tls_csr(void)
 	memcpy(a.pub, pub, 65);
 	tg_pem_wipe_key(&k);
 	cl = cert_pem(&a, "Timegate NTS", NOW - DAY, NOW + 30 * DAY, cert, sizeof(cert));
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, NULL, 0, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, NULL, 0, &status, err, sizeof(err)), 0);
 	CHECK(strstr(err, "pending key") != NULL);
 	CHECK_EQ_STR(svc_cmd, "restart ntsd");
 	CHECK(!exists(p)); /* used up */
@@ -770,15 +788,17 @@ static void test_tls_csr(void)
 	CHECK_EQ_INT(bo, 0);
 
 	/* a certificate for another key with the pending key: refused, the key kept */
-	CHECK(cd_tls_csr(&M, "x", "a.example", csr, sizeof(csr), &status, err, sizeof(err)) > 0);
-	CHECK_EQ_INT(cd_tls_install(&M, cert, cl, NULL, 0, &status, err, sizeof(err)), -1);
+	CHECK(cd_tls_csr(&M, CD_TLS_NTS, "x", "a.example", csr, sizeof(csr), &status, err,
+	                 sizeof(err)) > 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert, cl, NULL, 0, &status, err, sizeof(err)), -1);
 	CHECK_EQ_INT(status, 400);
 	CHECK(strncmp(err, "key: the private key does not belong", 36) == 0);
 	CHECK(strstr(err, "last certificate request") != NULL);
 	CHECK(exists(p));
 	/* a new request replaces the pending key */
 	CHECK_EQ_INT(tg_read_small_file(p, got, sizeof(got), &len), 0);
-	CHECK(cd_tls_csr(&M, "x", "a.example", csr, sizeof(csr), &status, err, sizeof(err)) > 0);
+	CHECK(cd_tls_csr(&M, CD_TLS_NTS, "x", "a.example", csr, sizeof(csr), &status, err,
+	                 sizeof(err)) > 0);
 	{
 		char again[4096];
 		size_t l2;
@@ -813,8 +833,8 @@ static void test_tls_csr_errors(void)
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
 		err[0] = '\0';
 		status = 0;
-		CHECK_EQ_INT(cd_tls_csr(&M, cases[i].cn, cases[i].dns, out, sizeof(out), &status, err,
-		                        sizeof(err)),
+		CHECK_EQ_INT(cd_tls_csr(&M, CD_TLS_NTS, cases[i].cn, cases[i].dns, out, sizeof(out),
+		                        &status, err, sizeof(err)),
 		             -1);
 		CHECK_EQ_INT(status, 400);
 		if (strstr(err, cases[i].want) != err) {
@@ -824,13 +844,165 @@ static void test_tls_csr_errors(void)
 	}
 	memset(longname, 'a', 254);
 	longname[254] = '\0';
-	CHECK_EQ_INT(cd_tls_csr(&M, "x", longname, out, sizeof(out), &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_csr(&M, CD_TLS_NTS, "x", longname, out, sizeof(out), &status, err,
+	                        sizeof(err)), -1);
 	CHECK(strstr(err, "dns: line 1: a DNS name has at most 253 characters, got 254") == err);
 	/* too small an output: 500, no pending key left behind */
-	CHECK_EQ_INT(cd_tls_csr(&M, "x", "a.example", out, 100, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(cd_tls_csr(&M, CD_TLS_NTS, "x", "a.example", out, 100, &status, err,
+	                        sizeof(err)), -1);
 	CHECK_EQ_INT(status, 500);
 	snprintf(p, sizeof(p), "%s/nts-pending-key.pem", data);
 	CHECK(!exists(p));
+}
+
+/*
+ * The console's own certificate: DATA_DIR/tls (key 0600), no supervisor
+ * command but m->restart_pending for main.c, its pending key apart from
+ * the NTS one (neither request consumes or replaces the other's key).
+ */
+static void test_console_tls(void)
+{
+	static char cert[8192], key[1024], cert2[8192], key2[1024], csr[4096], got[16384],
+	    ntspend[4096];
+	static struct tg_pem_chain ch;
+	static struct tg_pem_key k;
+	uint8_t pub[65];
+	br_ec_public_key pk;
+	struct kp a, b, c;
+	char err[400], p[256], cpend[256], npend[256], s[200];
+	size_t cl, kl, cl2, kl2, len, nl, n;
+	int status = 0, bo;
+	int64_t v;
+
+	setup();
+	keypair(3, &a);
+	keypair(4, &b);
+	cl = cert_pem(&a, "console.example", NOW - DAY, NOW + 365 * DAY, cert, sizeof(cert));
+	kl = key_pem(&a, key, sizeof(key));
+	kl2 = key_pem(&b, key2, sizeof(key2));
+	snprintf(cpend, sizeof(cpend), "%s/console-pending-key.pem", data);
+	snprintf(npend, sizeof(npend), "%s/nts-pending-key.pem", data);
+
+	/* a key that is not the certificate's: refused, nothing written, no restart */
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_CONSOLE, cert, cl, key2, kl2, &status, err,
+	                            sizeof(err)), -1);
+	CHECK_EQ_INT(status, 400);
+	CHECK(strstr(err, "key: the private key does not belong to the certificate") == err);
+	CHECK_EQ_INT(M.restart_pending, 0);
+	snprintf(p, sizeof(p), "%s/key.pem", ctls);
+	CHECK(!exists(p));
+
+	/* the right pair: in DATA_DIR/tls, the key 0600; main is to restart, ntsd is not */
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_CONSOLE, cert, cl, key, kl, &status, err,
+	                            sizeof(err)), 0);
+	CHECK_EQ_INT(status, 200);
+	CHECK(strstr(err, "CN=console.example, valid until 2026-11-24 ") == err);
+	CHECK(strstr(err, "PRIVATE") == NULL);
+	CHECK_EQ_INT(M.restart_pending, 1);
+	CHECK_EQ_INT(svc_calls, 0);
+	CHECK_EQ_INT(mode_of(p), 0600);
+	CHECK_EQ_INT(tg_pem_load_ec_key(p, &k, err, sizeof(err)), 0);
+	snprintf(p, sizeof(p), "%s/cert.pem", ctls);
+	CHECK_EQ_INT(mode_of(p), 0644);
+	CHECK_EQ_INT(tg_pem_load_chain(p, &ch, err, sizeof(err)), 0);
+	CHECK_EQ_INT(tg_pem_key_matches_leaf(&ch, &k, err, sizeof(err)), 0);
+	CHECK(memcmp(k.x, a.priv, 32) == 0);
+	tg_pem_wipe_key(&k);
+	snprintf(p, sizeof(p), "%s/cert.pem", nts);
+	CHECK(!exists(p)); /* the NTS folder untouched */
+
+	/* "console_tls" shows it; "tls" (NTS) still has none */
+	info_target = CD_TLS_CONSOLE;
+	n = info();
+	CHECK(tg_json_get_str(info_buf, n, "subject", s, sizeof(s)) > 0);
+	CHECK_EQ_STR(s, "CN=console.example");
+	CHECK_EQ_INT(tg_json_get_int(info_buf, n, "not_after", &v), 0);
+	CHECK_EQ_INT(v, NOW + 365 * DAY);
+	CHECK_EQ_INT(tg_json_get_int(info_buf, n, "days_left", &v), 0);
+	CHECK_EQ_INT(v, 365);
+	CHECK_EQ_INT(tg_json_get_bool(info_buf, n, "csr_pending", &bo), 0);
+	CHECK_EQ_INT(bo, 0);
+	info_target = CD_TLS_NTS;
+	info();
+	CHECK(strstr(info_buf, "\"subject\":null") != NULL);
+
+	/* an NTS request, then a console request: two keys, each in its own file */
+	CHECK(cd_tls_csr(&M, CD_TLS_NTS, "ntp.example", "ntp.example", csr, sizeof(csr), &status,
+	                 err, sizeof(err)) > 0);
+	CHECK_EQ_INT(tg_read_small_file(npend, ntspend, sizeof(ntspend), &nl), 0);
+	CHECK(cd_tls_csr(&M, CD_TLS_CONSOLE, "console.example", "console.example\n", csr,
+	                 sizeof(csr), &status, err, sizeof(err)) > 0);
+	CHECK_EQ_INT(status, 200);
+	CHECK(strstr(csr, "-----BEGIN CERTIFICATE REQUEST-----\n") == csr);
+	CHECK_EQ_INT(mode_of(cpend), 0600);
+	CHECK_EQ_INT(tg_read_small_file(npend, got, sizeof(got), &len), 0);
+	CHECK(len == nl && memcmp(got, ntspend, nl) == 0); /* the NTS key not replaced */
+	info_target = CD_TLS_CONSOLE;
+	n = info();
+	CHECK_EQ_INT(tg_json_get_bool(info_buf, n, "csr_pending", &bo), 0);
+	CHECK_EQ_INT(bo, 1);
+
+	/* the CA signs the console's request: installed with no key, the pending key used up */
+	CHECK_EQ_INT(tg_pem_load_ec_key(cpend, &k, err, sizeof(err)), 0);
+	CHECK_EQ_INT(br_ec_compute_pub(&tg_ec_impl, &pk, pub, &k.key), 65);
+	memcpy(c.priv, k.x, 32);
+	memcpy(c.pub, pub, 65);
+	tg_pem_wipe_key(&k);
+	cl2 = cert_pem(&c, "console 2", NOW - DAY, NOW + 30 * DAY, cert2, sizeof(cert2));
+	M.restart_pending = 0;
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_CONSOLE, cert2, cl2, NULL, 0, &status, err,
+	                            sizeof(err)), 0);
+	CHECK(strstr(err, "pending key") != NULL);
+	CHECK_EQ_INT(M.restart_pending, 1);
+	CHECK_EQ_INT(svc_calls, 0);
+	CHECK(!exists(cpend));
+	CHECK_EQ_INT(tg_read_small_file(npend, got, sizeof(got), &len), 0);
+	CHECK(len == nl && memcmp(got, ntspend, nl) == 0); /* the NTS key still pending */
+	CHECK_EQ_INT(read_at(ctls, "cert.pem", got, sizeof(got), &len), 0);
+	CHECK(len == cl2 && memcmp(got, cert2, cl2) == 0);
+	CHECK_EQ_INT(read_at(ctls, "cert.pem.prev", got, sizeof(got), &len), 0);
+	CHECK(len == cl && memcmp(got, cert, cl) == 0);
+	CHECK_EQ_INT(read_at(ctls, "key.pem.prev", got, sizeof(got), &len), 0);
+	CHECK(len == kl && memcmp(got, key, kl) == 0);
+	snprintf(p, sizeof(p), "%s/key.pem.prev", ctls);
+	CHECK_EQ_INT(mode_of(p), 0600);
+
+	/* the NTS pending key never serves the console's certificate */
+	M.restart_pending = 0;
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_CONSOLE, cert2, cl2, NULL, 0, &status, err,
+	                            sizeof(err)), -1);
+	CHECK_EQ_INT(status, 400);
+	CHECK(strstr(err, "key: no key given and no pending key") == err);
+	CHECK_EQ_INT(M.restart_pending, 0);
+	/* nor the console's pending key the NTS certificate */
+	CHECK(cd_tls_csr(&M, CD_TLS_CONSOLE, "c", "c.example", csr, sizeof(csr), &status, err,
+	                 sizeof(err)) > 0);
+	CHECK_EQ_INT(cd_tls_install(&M, CD_TLS_NTS, cert2, cl2, NULL, 0, &status, err,
+	                            sizeof(err)), -1);
+	CHECK_EQ_INT(status, 400);
+	CHECK(exists(cpend));
+
+	/* revert: the first pair back, main to restart; a second revert swaps again */
+	M.restart_pending = 0;
+	CHECK_EQ_INT(cd_tls_revert(&M, CD_TLS_CONSOLE, &status, err, sizeof(err)), 0);
+	CHECK_EQ_INT(status, 200);
+	CHECK_EQ_INT(M.restart_pending, 1);
+	CHECK_EQ_INT(svc_calls, 0);
+	CHECK_EQ_INT(read_at(ctls, "cert.pem", got, sizeof(got), &len), 0);
+	CHECK(len == cl && memcmp(got, cert, cl) == 0);
+	CHECK_EQ_INT(read_at(ctls, "key.pem", got, sizeof(got), &len), 0);
+	CHECK(len == kl && memcmp(got, key, kl) == 0);
+	CHECK_EQ_INT(read_at(ctls, "cert.pem.prev", got, sizeof(got), &len), 0);
+	CHECK(len == cl2 && memcmp(got, cert2, cl2) == 0);
+	CHECK(exists(cpend)); /* a revert uses the .prev key, not the pending one */
+	/* nothing to revert to: 409 naming the console */
+	snprintf(p, sizeof(p), "%s/cert.pem.prev", ctls);
+	unlink(p);
+	M.restart_pending = 0;
+	CHECK_EQ_INT(cd_tls_revert(&M, CD_TLS_CONSOLE, &status, err, sizeof(err)), -1);
+	CHECK_EQ_INT(status, 409);
+	CHECK_EQ_STR(err, "no previous console certificate to go back to");
+	CHECK_EQ_INT(M.restart_pending, 0);
 }
 
 int main(void)
@@ -844,6 +1016,7 @@ int main(void)
 	RUN(test_tls_chain);
 	RUN(test_tls_csr);
 	RUN(test_tls_csr_errors);
+	RUN(test_console_tls);
 	if (dir[0])
 		rm_tree(dir);
 	return check_exit();

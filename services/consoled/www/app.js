@@ -757,6 +757,7 @@ function renderDashboard(main, page) {
 	const sysKv = kv([['version', 'Release'], ['head', 'Audit head']]);
 	sysKv.refs.head.classList.add('mono');
 	const nts = ntsCard();
+	const xc = xcheckCard();
 
 	main.appendChild(el('div', { class: 'grid' },
 		card('Clock', { wide: false }, bigState, figures, clockKv.dl),
@@ -766,6 +767,7 @@ function renderDashboard(main, page) {
 		card('Satellites', null, satNote, satBody),
 		card('PPS', null, ppsKv.dl),
 		nts.node,
+		xc.node,
 		card('System', null, sysKv.dl)));
 
 	let lastHist = null;
@@ -818,6 +820,7 @@ function renderDashboard(main, page) {
 		setText(ppsKv.refs.unpaired, p.unpaired);
 
 		nts.update(st.nts || null);
+		xc.update(st.xcheck || null);
 		renderAlarms(alarms, Array.isArray(st.alarms) ? st.alarms : []);
 		setText(sysKv.refs.version, st.version || null);
 		setText(sysKv.refs.head, st.audit_head || null);
@@ -1762,7 +1765,7 @@ function serveWidget(id, services, roles, serveText) {
 
 const CFG_SECTIONS = [
 	['time', 'Time source'], ['upstreams', 'Upstream servers'], ['network', 'Network'],
-	['tls', 'NTS certificate'], ['backup', 'Backup & restore'],
+	['tls', 'NTS certificate'], ['console-tls', 'Console certificate'], ['backup', 'Backup & restore'],
 ];
 
 /* a whole number from a text field, or null after telling the form */
@@ -1806,7 +1809,7 @@ function readFileText(file) {
 const BODY_MAX = 16384;
 
 function renderConfig(main, page) {
-	const m = /^#\/config\/([a-z]+)/.exec(location.hash);
+	const m = /^#\/config\/([a-z-]+)/.exec(location.hash);
 	const sec = m && CFG_SECTIONS.some((s) => s[0] === m[1]) ? m[1] : 'time';
 	const admin = isAdmin();
 	main.appendChild(el('h1', { text: 'Configuration' }));
@@ -1834,7 +1837,7 @@ function renderConfig(main, page) {
 		if (!page.alive) return;
 		loadErr.textContent = '';
 		body.replaceChildren();
-		const first = ({ time: cfgTime, upstreams: cfgUpstreams, network: cfgNetwork, tls: cfgTls, backup: cfgBackup })[sec](body, c);
+		const first = ({ time: cfgTime, upstreams: cfgUpstreams, network: cfgNetwork, tls: cfgTls, 'console-tls': cfgConsoleTls, backup: cfgBackup })[sec](body, c);
 		if (flash && first) {
 			first.ok(flash);
 			announce(flash);
@@ -2006,11 +2009,23 @@ function renderConfig(main, page) {
 	}
 
 	function cfgTls(box, c) {
-		const t = c.tls || {};
+		return tlsSection(box, c.tls || {}, { target: 'nts', id: 'cfg-tls', csrId: 'cfg-csr', undo: 'tls',
+			file: 'timegate-nts.csr',
+			about: 'The NTS server\u2019s TLS certificate (NTS-KE). Installing one restarts the NTS service.' });
+	}
+
+	/* the console's own HTTPS certificate: installing one restarts the console */
+	function cfgConsoleTls(box, c) {
+		return tlsSection(box, c.console_tls || {}, { target: 'console', id: 'cfg-ctls', csrId: 'cfg-ccsr', undo: 'console-tls',
+			file: 'timegate-console.csr',
+			about: 'This console\u2019s HTTPS certificate (made self-signed on first start). Installing one restarts the console: everyone logs in again.' });
+	}
+
+	function tlsSection(box, t, o) {
 		const facts = kv([['subject', 'Subject'], ['issuer', 'Issuer'], ['from', 'Valid from'], ['expiry', 'Expires'],
 			['self', 'Self-signed'], ['csr', 'Pending key']]);
 		const r = facts.refs;
-		r.expiry.id = 'cfg-tls-expiry';
+		r.expiry.id = o.id + '-expiry';
 		setText(r.subject, t.subject || null);
 		setText(r.issuer, t.issuer || null);
 		setText(r.from, isNum(t.not_before) && t.not_before > 0 ? fmtTimeUTC(t.not_before) : null);
@@ -2019,10 +2034,10 @@ function renderConfig(main, page) {
 		setText(r.csr, t.csr_pending ? 'yes: waiting for the certificate of the last CSR' : 'none');
 
 		const up = makeForm({
-			id: 'cfg-tls',
+			id: o.id,
 			submit: 'Install certificate',
 			readOnly: !admin,
-			extraButtons: undoButton('tls', 'certificate and key', () => up),
+			extraButtons: undoButton(o.undo, 'certificate and key', () => up),
 			fields: [
 				{ name: 'cert', label: 'Certificate chain (PEM)', type: 'file', hint: 'The server certificate first, then its intermediates.', attrs: { accept: '.pem,.crt,.cer,application/x-pem-file' } },
 				{ name: 'key', label: 'Private key (PEM, optional)', type: 'file', hint: 'An EC key. Leave empty to use the key generated with the last CSR.', attrs: { accept: '.pem,.key,application/x-pem-file' } },
@@ -2033,7 +2048,7 @@ function renderConfig(main, page) {
 				if (!cf) return form.error('Choose the certificate file.', 'cert');
 				const cert = await readFileText(cf);
 				if (!/-----BEGIN CERTIFICATE-----/.test(cert)) return form.error('Expected a PEM certificate (-----BEGIN CERTIFICATE-----) in ' + cf.name + '.', 'cert');
-				const b = { cert };
+				const b = { cert, target: o.target };
 				if (kf) {
 					const key = await readFileText(kf);
 					if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) return form.error('Expected a PEM private key in ' + kf.name + '.', 'key');
@@ -2042,13 +2057,19 @@ function renderConfig(main, page) {
 				const n = JSON.stringify(b).length;
 				if (n > BODY_MAX) return form.error('The files are too large: ' + n + ' bytes, at most ' + BODY_MAX + '.', 'cert');
 				const res = await api('POST', '/api/config/tls', b);
+				if (o.target === 'console') {
+					/* the console restarts with it: sessions end, the page comes back to the login */
+					form.ok(sentence(res.message || 'installed; the console restarts'));
+					page.timers.push(setTimeout(() => location.reload(), 6000));
+					return;
+				}
 				await reload(sentence(res.message || 'certificate installed'));
 			},
 		});
 
-		const csrOut = el('div', { id: 'cfg-csr-out', hidden: true });
+		const csrOut = el('div', { id: o.csrId + '-out', hidden: true });
 		const csr = makeForm({
-			id: 'cfg-csr',
+			id: o.csrId,
 			submit: 'Generate key and CSR',
 			fields: [
 				{ name: 'cn', label: 'Common name', hint: 'The server\u2019s name, e.g. time.example.net' },
@@ -2056,7 +2077,7 @@ function renderConfig(main, page) {
 			],
 			async onSubmit(v, form) {
 				if (!v.cn.trim()) return form.error('Enter the common name.', 'cn');
-				const res = await api('POST', '/api/config/tls/csr', { cn: v.cn.trim(), dns: v.dns.split('\n').map((s) => s.trim()).filter((s) => s).join('\n') });
+				const res = await api('POST', '/api/config/tls/csr', { target: o.target, cn: v.cn.trim(), dns: v.dns.split('\n').map((s) => s.trim()).filter((s) => s).join('\n') });
 				showCsr(String(res.csr || ''));
 				form.ok('New key made; it waits on the device for its certificate.');
 			},
@@ -2065,18 +2086,17 @@ function renderConfig(main, page) {
 			const blob = new Blob([pem.endsWith('\n') ? pem : pem + '\n'], { type: 'application/pkcs10' });
 			const href = URL.createObjectURL(blob);
 			page.cleanups.push(() => URL.revokeObjectURL(href));
-			const ta = el('textarea', { id: 'cfg-csr-pem', class: 'mono', rows: '10', readonly: true, spellcheck: 'false' });
+			const ta = el('textarea', { id: o.csrId + '-pem', class: 'mono', rows: '10', readonly: true, spellcheck: 'false' });
 			ta.value = pem;
 			csrOut.replaceChildren(
-				el('div', { class: 'field' }, el('label', { for: 'cfg-csr-pem', text: 'Certificate signing request' }), ta),
+				el('div', { class: 'field' }, el('label', { for: o.csrId + '-pem', text: 'Certificate signing request' }), ta),
 				el('div', { class: 'actions' },
-					el('a', { class: 'button', href, download: 'timegate-nts.csr', id: 'cfg-csr-download', text: 'Download CSR' })),
+					el('a', { class: 'button', href, download: o.file, id: o.csrId + '-download', text: 'Download CSR' })),
 				el('p', { class: 'muted', text: 'Have it signed by your certificate authority, then install the certificate above (without a key file).' }));
 			csrOut.hidden = false;
 		}
 
-		box.appendChild(card('Certificate in use', null, facts.dl,
-			el('p', { class: 'muted', text: 'The NTS server\u2019s TLS certificate (NTS-KE). Installing one restarts the NTS service.' })));
+		box.appendChild(card('Certificate in use', null, facts.dl, el('p', { class: 'muted', text: o.about })));
 		box.appendChild(card('Install a certificate', null, up.form));
 		if (admin) box.appendChild(card('Generate a key and CSR', null, csr.form, csrOut));
 		return up;
@@ -2281,6 +2301,61 @@ function ntsCard() {
 			setText(facts.refs.key, ok ? fmtAge(n.cookie_key_age_s) : null);
 			if (ok) expiryCell(facts.refs.cert, n.cert_not_after, n.cert_days_left);
 			else setText(facts.refs.cert, null);
+		},
+	};
+}
+
+/* ------------------------------------------------------------------ */
+/* Dashboard: the upstream cross-check card                            */
+
+function fmtMs(v) {
+	if (!isNum(v)) return '\u2014';
+	const a = Math.abs(v);
+	return (v > 0 ? '+' : '') + (a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toFixed(3)) + '\u00a0ms';
+}
+
+function xcheckCard() {
+	const note = el('p', { class: 'muted', id: 'xcheck-state', role: 'status', text: '\u2026' });
+	const wrap = el('div', { class: 'table-wrap' });
+	const node = card('Upstream cross-check', null, note, wrap);
+	node.id = 'xcheck-card';
+	let last = '';
+	return {
+		node,
+		update(x) {
+			const servers = x && Array.isArray(x.servers) ? x.servers : [];
+			if (!x || !x.ok) {
+				setText(note, 'Cross-check results unavailable.');
+			} else if (!servers.length) {
+				setText(note, 'No upstream servers configured (Configuration \u2192 Upstream servers).');
+			} else {
+				setText(note, 'GNSS time compared with ' + servers.length + ' NTS server' +
+					(servers.length > 1 ? 's' : '') + '; limit \u00b1' + x.max_ms + '\u00a0ms.');
+			}
+			/* redraw only on change: the table keeps focus and selection */
+			const key = JSON.stringify(servers);
+			if (key === last) return;
+			last = key;
+			if (!servers.length) { wrap.replaceChildren(); return; }
+			const rows = servers.map((v) => {
+				let status, cls;
+				if (!v.ok) { status = v.error ? 'Failed: ' + v.error : (v.age_s < 0 ? 'Not asked yet' : 'Failed'); cls = 'bad'; }
+				else if (v.agrees === false) { status = 'Disagrees'; cls = 'bad'; }
+				else { status = 'Agrees'; cls = 'good'; }
+				return el('tr', {},
+					el('th', { scope: 'row', text: v.name || v.host }),
+					el('td', { class: 'num', text: v.ok ? fmtMs(v.offset_ms) : '\u2014' }),
+					el('td', { class: 'num', text: v.ok ? fmtMs(v.delay_ms).replace('+', '') : '\u2014' }),
+					el('td', { class: 'num', text: v.ok && isNum(v.stratum) ? String(v.stratum) : '\u2014' }),
+					el('td', { text: !isNum(v.age_s) || v.age_s < 0 ? '\u2014'
+						: v.age_s < 120 ? v.age_s + '\u00a0s ago' : fmtAge(v.age_s) + ' ago' }),
+					el('td', { class: 'xc-' + cls, text: status }));
+			});
+			wrap.replaceChildren(el('table', { id: 'xcheck-table' },
+				el('caption', { class: 'sr-only', text: 'Upstream NTS servers: offset from the GNSS-disciplined clock' }),
+				el('thead', {}, el('tr', {}, ['Server', 'Offset', 'Delay', 'Stratum', 'Checked', 'Status']
+					.map((h) => el('th', { scope: 'col', text: h })))),
+				el('tbody', {}, rows)));
 		},
 	};
 }
