@@ -147,15 +147,27 @@ struct cd_xcheck {
 	char why[512];          /* !have: what was wrong ("" before the first read) */
 };
 
-/* An install streaming to updated (update.c). */
+/*
+ * An install streaming to updated (update.c).  Once the whole bundle is
+ * with updated the upload is finishing: main watches fd in its event loop
+ * and goes on answering other requests until updated's verdict comes (or
+ * CD_UPDATE_FINISH_TIMEOUT_S passes).  conn, gen, user and addr stay set
+ * after the end: they name the request the answer is for, and the audit
+ * record's user.
+ */
+#define CD_UPDATE_FINISH_TIMEOUT_S 300 /* updated fsyncs, reads back and hashes both images */
+#define CD_UPLOAD_ANSWER_MAX 2048      /* updated's lines are < 600 bytes */
 struct cd_upload {
-	int active;
+	int active;             /* streaming or finishing: another upload gets 409 */
+	int finishing;          /* the bundle is whole with updated; its answer is awaited */
 	uint32_t conn, gen;
 	uint32_t next_seq;
 	uint64_t total, done;
 	int fd;                 /* connection to updated */
 	char user[CD_USER_LEN]; /* for the audit record */
 	char addr[CD_ADDR_MAX];
+	char ans[CD_UPLOAD_ANSWER_MAX]; /* finishing: updated's answer as it arrives */
+	size_t ans_n;
 };
 
 struct cd_main {
@@ -218,8 +230,16 @@ void cd_update_command(struct cd_main *m, const char *cmd, struct cd_out *o);
 /* an upload: begin (connects, sends "install\n"); 0 or -1 with o filled */
 int cd_update_begin(struct cd_main *m, const struct cd_msg_req *rq, const char *user,
 		    struct cd_out *o);
-/* a chunk; returns 1 when the upload ended (o filled with the answer), 0 to go on */
+/* a chunk; returns 1 when the upload ended (o filled with the answer, status 0:
+ * nothing to answer), 0 to go on, CD_UPLOAD_FINISHING after the last one: the
+ * answer comes later on m->upload.fd (cd_update_answer, cd_update_timeout) */
+#define CD_UPLOAD_FINISHING 2
 int cd_update_chunk(struct cd_main *m, const struct cd_msg_upload *up, struct cd_out *o);
+/* finishing, m->upload.fd readable or hung up: reads without blocking; 1 when
+ * the upload ended (o holds the answer for m->upload.conn/gen), 0 to wait on */
+int cd_update_answer(struct cd_main *m, struct cd_out *o);
+/* finishing, CD_UPDATE_FINISH_TIMEOUT_S passed without an answer: ends it, 504 in o */
+void cd_update_timeout(struct cd_main *m, struct cd_out *o);
 
 /* web.c: the web role.  listen_fds: bound, listening TCP sockets; ipc_fd:
  * its end of the pair with main; creds: the TLS chain and key (the role

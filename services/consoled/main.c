@@ -537,11 +537,61 @@ static void on_request(const struct cd_msg_req *rq)
 	send_out(rq->conn, rq->gen, &o);
 }
 
-static void on_upload(const struct cd_msg_upload *up)
+/* An upload ended with o: its audit record, then the answer to its request (if any). */
+static void upload_ended(const struct cd_out *o)
+{
+	char detail[160];
+
+	/* 200: updated's "ok MESSAGE"; another status: its refusal; 0: the client left */
+	snprintf(detail, sizeof(detail), "%s",
+		 o->status == 200 ? "installed" : o->status ? "refused" : "aborted by the client");
+	cd_audit(&m, m.upload.user[0] ? m.upload.user : "-", m.upload.addr[0] ? m.upload.addr : "-",
+		 "update.install", o->status == 200 ? "ok" : "fail", detail);
+	/* web drops it if that connection is gone (its generation moved on) */
+	if (o->status)
+		send_out(m.upload.conn, m.upload.gen, o);
+}
+
+/*
+ * An install's verdict is awaited in the loop, not here: updated takes
+ * tens of seconds to write and read back the slot, and main answers the
+ * dashboard and everyone else meanwhile.
+ */
+static uint64_t upd_timer; /* the verdict's deadline, 0: none */
+
+static void updated_cb(struct tg_loop *l, int fd, short revents, void *arg)
+{
+	struct cd_out o;
+
+	(void)revents;
+	(void)arg;
+	out_init(&o);
+	if (!cd_update_answer(&m, &o))
+		return;
+	tg_loop_del_fd(l, fd); /* closed by now: only its slot goes, before any new fd */
+	if (upd_timer)
+		tg_loop_cancel_timer(l, upd_timer);
+	upd_timer = 0;
+	upload_ended(&o);
+}
+
+static void updated_timeout_cb(struct tg_loop *l, void *arg)
+{
+	struct cd_out o;
+
+	(void)arg;
+	upd_timer = 0;
+	tg_loop_del_fd(l, m.upload.fd);
+	out_init(&o);
+	cd_update_timeout(&m, &o);
+	upload_ended(&o);
+}
+
+static void on_upload(struct tg_loop *l, const struct cd_msg_upload *up)
 {
 	struct cd_msg_upload_ack ack;
 	struct cd_out o;
-	char detail[160];
+	int rc;
 
 	out_init(&o);
 	memset(&ack, 0, sizeof(ack));
@@ -553,15 +603,17 @@ static void on_upload(const struct cd_msg_upload *up)
 		send_or_die(CD_MSG_UPLOAD_ACK, &ack, sizeof(ack));
 		return;
 	}
-	if (cd_update_chunk(&m, up, &o)) {
-		/* 200: updated's "ok MESSAGE"; another status: its refusal; 0: the client left */
-		snprintf(detail, sizeof(detail), "%s",
-			 o.status == 200 ? "installed" : o.status ? "refused" : "aborted by the client");
-		cd_audit(&m, m.upload.user[0] ? m.upload.user : "-",
-			 m.upload.addr[0] ? m.upload.addr : "-", "update.install",
-			 o.status == 200 ? "ok" : "fail", detail);
-		if (o.status)
-			send_out(up->conn, up->gen, &o);
+	rc = cd_update_chunk(&m, up, &o);
+	if (rc == CD_UPLOAD_FINISHING) {
+		/* main uses a handful of the loop's fd and timer slots: failing here is a bug */
+		if (tg_loop_add_fd(l, m.upload.fd, POLLIN, updated_cb, NULL) < 0)
+			tg_fatalx(TG_EXIT_SYS, "event loop: cannot watch updated's socket");
+		upd_timer = tg_loop_add_timer(l, (uint64_t)CD_UPDATE_FINISH_TIMEOUT_S * 1000000000ULL,
+					      updated_timeout_cb, NULL);
+		if (!upd_timer)
+			tg_fatalx(TG_EXIT_SYS, "event loop: no timer slot");
+	} else if (rc) {
+		upload_ended(&o);
 	}
 	send_or_die(CD_MSG_UPLOAD_ACK, &ack, sizeof(ack));
 }
@@ -631,7 +683,7 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 			tg_err("web role: upload chunk of %u bytes", u.up.len);
 			tg_role_died("web", web_pid);
 		}
-		on_upload(&u.up);
+		on_upload(l, &u.up);
 		break;
 	}
 }

@@ -15,9 +15,16 @@
  * flow-control ack for the chunk goes out only after the write, so web
  * never has more than CD_UPLOAD_WINDOW chunks waiting), and the last one
  * shuts the write side down; updated then checks, writes and reads back
- * the images and answers "ok MESSAGE" or "error MESSAGE".  A refusal can
+ * the images and answers "ok MESSAGE" or "error MESSAGE".  That takes
+ * tens of seconds, so the answer is not waited for: the upload is
+ * "finishing", main.c watches the socket in its event loop (other
+ * requests are answered meanwhile; another upload still gets 409) and
+ * calls cd_update_answer() as bytes arrive, cd_update_timeout() after
+ * CD_UPDATE_FINISH_TIMEOUT_S; the answer then goes to the request's
+ * conn/gen (web drops it if that connection is gone).  A refusal can
  * come early (a bad signature in the first kilobytes): updated says why
- * and closes, the next write fails, and the answer is read then.  An
+ * and closes, the next write fails, and the answer is read then, at once
+ * (it is there already).  An
  * aborted upload (the browser went away) closes the connection: updated
  * sees its stream end before the bundle does and refuses it.  Nothing is
  * installed that updated did not verify whole against its signature, so
@@ -45,14 +52,13 @@
 
 #define UPD_TIMEOUT_S        10  /* a simple command, the install request line */
 #define UPD_STREAM_TIMEOUT_S 60  /* one write of the bundle (updated's own idle limit) */
-#define UPD_FINISH_TIMEOUT_S 300 /* the answer after the end: fsync, read back and hash both images */
 #define UPD_UPLOAD_MAX       (256ull * 1024 * 1024)
 #define UPD_STATUS_KEYS_MAX  64
 #define UPD_KEY_MAX          32
 
 /* Answer lines as they arrive (updated's messages are < 600 bytes). */
 struct lines {
-	char buf[2048];
+	char buf[CD_UPLOAD_ANSWER_MAX];
 	size_t n;
 };
 
@@ -125,6 +131,28 @@ static int send_all(int fd, const void *buf, size_t n)
 }
 
 /*
+ * The first line of buf[0..*n) (without its newline) into out, taken out
+ * of buf: 1; 0 when there is no whole line yet.  A full buffer without a
+ * newline is cut into a line, as updatectl does; at the end of the stream
+ * (eof) a last line without newline still counts.
+ */
+static int take_line(char *buf, size_t *n, size_t bufcap, int eof, char *out, size_t cap)
+{
+	char *nl = memchr(buf, '\n', *n);
+	size_t k;
+
+	if (!nl && *n < bufcap && !(eof && *n))
+		return 0;
+	k = nl ? (size_t)(nl - buf) : *n;
+	snprintf(out, cap, "%.*s", (int)k, buf);
+	if (nl)
+		k++;
+	memmove(buf, buf + k, *n - k);
+	*n -= k;
+	return 1;
+}
+
+/*
  * The next line (without its newline) into out: 1; 0 at the end of the
  * stream (a last line without newline still counts as a line); -1 on an
  * error or the receive timeout (errno EAGAIN or EWOULDBLOCK).  An
@@ -133,31 +161,17 @@ static int send_all(int fd, const void *buf, size_t n)
 static int read_line(int fd, struct lines *l, char *out, size_t cap)
 {
 	for (;;) {
-		char *nl = memchr(l->buf, '\n', l->n);
-		size_t k;
 		ssize_t r;
 
-		if (nl || l->n == sizeof l->buf) {
-			k = nl ? (size_t)(nl - l->buf) : l->n;
-			snprintf(out, cap, "%.*s", (int)k, l->buf);
-			if (nl)
-				k++;
-			memmove(l->buf, l->buf + k, l->n - k);
-			l->n -= k;
+		if (take_line(l->buf, &l->n, sizeof l->buf, 0, out, cap))
 			return 1;
-		}
 		r = recv(fd, l->buf + l->n, sizeof l->buf - l->n, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -1;
-		if (r == 0) {
-			if (!l->n)
-				return 0;
-			snprintf(out, cap, "%.*s", (int)l->n, l->buf);
-			l->n = 0;
-			return 1;
-		}
+		if (r == 0)
+			return take_line(l->buf, &l->n, sizeof l->buf, 1, out, cap);
 		l->n += (size_t)r;
 	}
 }
@@ -364,6 +378,8 @@ static void upload_end(struct cd_upload *u)
 		close(u->fd);
 	u->fd = -1;
 	u->active = 0;
+	u->finishing = 0;
+	u->ans_n = 0;
 }
 
 int cd_update_begin(struct cd_main *m, const struct cd_msg_req *rq, const char *user,
@@ -417,12 +433,30 @@ int cd_update_begin(struct cd_main *m, const struct cd_msg_req *rq, const char *
 	return 0;
 }
 
-/* updated's answer to the install (progress lines skipped), then the upload's end */
+/* a line of updated's answer to the install: 0 for progress (skipped), 1 for the verdict in o */
+static int install_line(const struct cd_upload *u, const char *line, struct cd_out *o)
+{
+	const char *msg;
+
+	if (strncmp(line, "progress ", 9) == 0)
+		return 0;
+	if ((msg = ok_message(line)) != NULL) {
+		tg_info("install from %s@%s: %s", u->user, u->addr, msg);
+		out_message(o, 1, msg);
+	} else if ((msg = error_message(line)) != NULL) {
+		tg_warn("install from %s@%s refused: %s", u->user, u->addr, msg);
+		cd_out_error(o, 422, msg);
+	} else {
+		unexpected(o, line, "install");
+	}
+	return 1;
+}
+
+/* updated's early answer to the install (it closed already: no wait), then the upload's end */
 static void upload_answer(struct cd_upload *u, struct cd_out *o, int timeout_s)
 {
 	struct lines l;
 	char line[800];
-	const char *msg;
 	int rc, e;
 
 	memset(&l, 0, sizeof l);
@@ -433,19 +467,60 @@ static void upload_answer(struct cd_upload *u, struct cd_out *o, int timeout_s)
 			no_answer(o, rc, e, timeout_s, "install");
 			break;
 		}
-		if (strncmp(line, "progress ", 9) == 0)
-			continue;
-		if ((msg = ok_message(line)) != NULL) {
-			tg_info("install from %s@%s: %s", u->user, u->addr, msg);
-			out_message(o, 1, msg);
-		} else if ((msg = error_message(line)) != NULL) {
-			tg_warn("install from %s@%s refused: %s", u->user, u->addr, msg);
-			cd_out_error(o, 422, msg);
-		} else {
-			unexpected(o, line, "install");
-		}
-		break;
+		if (install_line(u, line, o))
+			break;
 	}
+	upload_end(u);
+}
+
+int cd_update_answer(struct cd_main *m, struct cd_out *o)
+{
+	struct cd_upload *u = &m->upload;
+	char line[800];
+	int eof = 0;
+
+	if (!u->active || !u->finishing) {
+		tg_err("cd_update_answer: no upload is finishing");
+		cd_out_error(o, 500, "no upload is finishing");
+		return 1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		while (take_line(u->ans, &u->ans_n, sizeof u->ans, eof, line, sizeof line))
+			if (install_line(u, line, o)) {
+				upload_end(u);
+				return 1;
+			}
+		if (eof) {
+			no_answer(o, 0, 0, CD_UPDATE_FINISH_TIMEOUT_S, "install");
+			upload_end(u);
+			return 1;
+		}
+		/* main's loop said readable; never wait here (recv is recvfrom: no new syscall) */
+		r = recv(u->fd, u->ans + u->ans_n, sizeof u->ans - u->ans_n, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (r < 0) {
+			/* not EAGAIN, so no_answer() says 502 with the error, never "timeout" */
+			no_answer(o, -1, errno, CD_UPDATE_FINISH_TIMEOUT_S, "install");
+			upload_end(u);
+			return 1;
+		}
+		if (r == 0)
+			eof = 1;
+		u->ans_n += (size_t)r;
+	}
+}
+
+void cd_update_timeout(struct cd_main *m, struct cd_out *o)
+{
+	struct cd_upload *u = &m->upload;
+
+	/* closing tells updated nobody waits; it finishes (or not) on its own */
+	no_answer(o, -1, EAGAIN, CD_UPDATE_FINISH_TIMEOUT_S, "install");
 	upload_end(u);
 }
 
@@ -469,6 +544,12 @@ int cd_update_chunk(struct cd_main *m, const struct cd_msg_upload *up, struct cd
 		tg_debug("upload chunk %u of connection %u/%u dropped: no such upload", up->seq,
 			 up->conn, up->gen);
 		return 1;
+	}
+	if (u->finishing) {
+		/* web sends nothing after the last chunk; the install goes on whatever comes */
+		tg_err("bug in the web role: upload chunk %u (flags %#x) after the last one", up->seq,
+		       (unsigned)up->flags);
+		return 0;
 	}
 	if (up->flags & CD_UP_F_ABORT) {
 		tg_info("upload from %s@%s aborted by the client after %" PRIu64 " of %" PRIu64
@@ -516,7 +597,8 @@ int cd_update_chunk(struct cd_main *m, const struct cd_msg_upload *up, struct cd
 		return upload_fail(u, o, msg);
 	}
 	(void)shutdown(u->fd, SHUT_WR); /* the end of the bundle */
-	set_timeouts(u->fd, UPD_FINISH_TIMEOUT_S, UPD_TIMEOUT_S);
-	upload_answer(u, o, UPD_FINISH_TIMEOUT_S);
-	return 1;
+	u->finishing = 1;
+	u->ans_n = 0;
+	tg_info("upload from %s@%s complete: updated checks and installs it", u->user, u->addr);
+	return CD_UPLOAD_FINISHING;
 }

@@ -9,7 +9,10 @@
  * here (and shown to refuse what it must).  The update client talks to a
  * fake updated: a Unix socket server in a forked child that plays one
  * scenario per connection and writes what it received into a file the
- * test compares.  Nothing waits on a timeout.
+ * test compares.  Nothing waits on a timeout.  An install's verdict is
+ * read without blocking once the bundle is whole (main's loop waits for
+ * it): a fake that holds its answer until the test writes to a pipe shows
+ * other requests answered meanwhile, and where the verdict goes.
  *
  * NTS figures: ntsd's counters file is written with lib/ntsstats's
  * formatter; setup() writes a fresh one with a far certificate (no NTS
@@ -22,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1446,9 +1450,11 @@ enum scenario {
 	S_INSTALL_ERR,
 	S_INSTALL_EARLY,
 	S_DRAIN, /* read until the end, answer nothing (an abort) */
+	S_INSTALL_HOLD, /* read the bundle; answer in two parts, each after a byte on hold[0] */
 };
 
 static pid_t fake_pid;
+static int hold[2] = {-1, -1}; /* S_INSTALL_HOLD: the test releases the answer */
 
 static void say(int fd, const char *s)
 {
@@ -1538,6 +1544,16 @@ static void fake_child(int lfd, enum scenario sc)
 		break;
 	case S_DRAIN:
 		drain(fd, out, SIZE_MAX);
+		break;
+	case S_INSTALL_HOLD:
+		drain(fd, out, SIZE_MAX);
+		if (read(hold[0], req, 1) != 1)
+			break;
+		/* a line cut in the middle: the rest comes later */
+		say(fd, "progress finishing 5 5\nok inst");
+		if (read(hold[0], req, 1) != 1)
+			break;
+		say(fd, "alled 1.5.0 into slot B\n");
 		break;
 	}
 	close(out);
@@ -1743,6 +1759,25 @@ static int stream(uint32_t conn, uint32_t gen, size_t total, int *early)
 	return rc;
 }
 
+/* finishing: wait for updated's socket (main's loop does) until its answer ends the upload */
+static int finish(void)
+{
+	struct pollfd p;
+	int rc;
+
+	for (;;) {
+		memset(&p, 0, sizeof p);
+		p.fd = M.upload.fd;
+		p.events = POLLIN;
+		if (p.fd < 0 || poll(&p, 1, 60000) != 1) /* a hang guard, not a speed check */
+			return -1;
+		out_reset();
+		rc = cd_update_answer(&M, &O);
+		if (rc)
+			return rc;
+	}
+}
+
 static void test_update_install(void)
 {
 	size_t total = sizeof payload - 1000, n;
@@ -1755,8 +1790,11 @@ static void test_update_install(void)
 	CHECK(M.upload.active);
 	CHECK_EQ_STR(M.upload.user, "olga");
 	CHECK_EQ_STR(M.upload.addr, "192.0.2.7");
-	CHECK_EQ_INT(stream(3, 77, total, &early), 1);
+	CHECK_EQ_INT(stream(3, 77, total, &early), CD_UPLOAD_FINISHING);
 	CHECK(!early);
+	CHECK_EQ_INT(O.status, 0);
+	CHECK(M.upload.active && M.upload.finishing);
+	CHECK_EQ_INT(finish(), 1);
 	n = fake_end(got, sizeof got);
 	/* the fake received exactly "install\n" and the bytes sent */
 	CHECK_EQ_INT(n, 8 + total);
@@ -1771,12 +1809,147 @@ static void test_update_install(void)
 	/* updated checks the whole and refuses: 422 with its message */
 	fake_start(S_INSTALL_ERR);
 	begin(4, 1, 5);
-	CHECK_EQ_INT(send_chunk(4, 1, 0, 0, 5, CD_UP_F_LAST), 1);
+	CHECK_EQ_INT(send_chunk(4, 1, 0, 0, 5, CD_UP_F_LAST), CD_UPLOAD_FINISHING);
+	CHECK_EQ_INT(finish(), 1);
 	n = fake_end(got, sizeof got);
 	CHECK_EQ_INT(n, 13);
 	CHECK_EQ_INT(O.status, 422);
 	CHECK_EQ_STR(B(), "{\"error\":\"image root: SHA-256 does not match the signed manifest\"}");
 	CHECK(!M.upload.active);
+}
+
+/* the fake holds its verdict: start it and stream a whole bundle of total bytes as conn/gen */
+static void held_install(uint32_t conn, uint32_t gen, size_t total)
+{
+	int early;
+
+	if (pipe(hold) < 0) {
+		perror("pipe");
+		exit(1);
+	}
+	fake_start(S_INSTALL_HOLD);
+	close(hold[0]);
+	hold[0] = -1;
+	begin(conn, gen, total);
+	CHECK_EQ_INT(stream(conn, gen, total, &early), CD_UPLOAD_FINISHING);
+	CHECK(!early);
+	CHECK_EQ_INT(O.status, 0); /* no answer yet: main goes back to its loop */
+}
+
+static void release_fake(void)
+{
+	CHECK_EQ_INT(write(hold[1], "g", 1), 1);
+}
+
+/*
+ * While updated works on the bundle, main answers other requests (the
+ * status here; api.c routes GET /api/status to it) and refuses a second
+ * upload; the verdict, when it comes in pieces, ends the upload and names
+ * the upload's request.
+ */
+static void test_update_finish_async(void)
+{
+	size_t total = 3 * CD_CHUNK_MAX + 17, n;
+	struct tg_timestatus st;
+	struct cd_msg_req rq;
+	struct pollfd p;
+
+	setup();
+	fill_payload(total);
+	st = ts_locked();
+	put_time(&st);
+	held_install(8, 41, total);
+	CHECK(M.upload.active && M.upload.finishing);
+
+	/* nothing from updated yet: no answer, no wait */
+	out_reset();
+	CHECK_EQ_INT(cd_update_answer(&M, &O), 0);
+	CHECK_EQ_INT(O.status, 0);
+	CHECK(M.upload.active);
+
+	/* another user's dashboard is answered meanwhile */
+	out_reset();
+	cd_status_json(&M, &O);
+	CHECK_EQ_INT(O.status, 200);
+	CHECK(has("\"state\":\"locked\""));
+
+	/* a second upload is refused as while streaming; the first stays */
+	memset(&rq, 0, sizeof rq);
+	rq.conn = 9;
+	rq.gen = 1;
+	rq.content_length = 10;
+	out_reset();
+	CHECK_EQ_INT(cd_update_begin(&M, &rq, "bob", &O), -1);
+	CHECK_EQ_INT(O.status, 409);
+	CHECK(M.upload.active && M.upload.finishing);
+	CHECK(M.upload.conn == 8 && M.upload.gen == 41);
+
+	/* a stray chunk of it (a web bug) changes nothing */
+	CHECK_EQ_INT(send_chunk(8, 41, 4, 0, 0, CD_UP_F_ABORT), 0);
+	CHECK_EQ_INT(O.status, 0);
+	CHECK(M.upload.active && M.upload.finishing && M.upload.fd >= 0);
+
+	/* a progress line and half the verdict: still waiting */
+	release_fake();
+	memset(&p, 0, sizeof p);
+	p.fd = M.upload.fd;
+	p.events = POLLIN;
+	CHECK_EQ_INT(poll(&p, 1, 60000), 1);
+	out_reset();
+	CHECK_EQ_INT(cd_update_answer(&M, &O), 0);
+	CHECK_EQ_INT(O.status, 0);
+	CHECK(M.upload.active);
+
+	/* the rest: the upload's own answer */
+	release_fake();
+	CHECK_EQ_INT(finish(), 1);
+	CHECK_EQ_INT(O.status, 200);
+	CHECK_EQ_STR(B(), "{\"ok\":true,\"message\":\"installed 1.5.0 into slot B\"}");
+	CHECK(M.upload.conn == 8 && M.upload.gen == 41);
+	CHECK_EQ_STR(M.upload.user, "olga");
+	CHECK(!M.upload.active && !M.upload.finishing && M.upload.fd < 0);
+	close(hold[1]);
+	n = fake_end(got, sizeof got);
+	CHECK_EQ_INT(n, 8 + total);
+	CHECK(n == 8 + total && memcmp(got + 8, payload, total) == 0);
+
+	/* a new upload is taken again */
+	fake_start(S_DRAIN);
+	begin(10, 2, 5);
+	CHECK(M.upload.active && !M.upload.finishing && M.upload.conn == 10);
+	CHECK_EQ_INT(send_chunk(10, 2, 0, 0, 0, CD_UP_F_ABORT), 1);
+	fake_end(got, sizeof got);
+}
+
+/* no verdict: updated closes (502), or main's deadline passes (504, the socket closed) */
+static void test_update_finish_fail(void)
+{
+	int early;
+
+	setup();
+	fill_payload(1000);
+	fake_start(S_DRAIN);
+	begin(2, 5, 1000);
+	CHECK_EQ_INT(stream(2, 5, 1000, &early), CD_UPLOAD_FINISHING);
+	CHECK_EQ_INT(finish(), 1);
+	CHECK_EQ_INT(O.status, 502);
+	CHECK(has("closed the connection without an answer"));
+	CHECK(!M.upload.active && M.upload.fd < 0);
+	CHECK(M.upload.conn == 2 && M.upload.gen == 5);
+	fake_end(got, sizeof got);
+
+	held_install(3, 6, 1000);
+	out_reset();
+	cd_update_timeout(&M, &O);
+	CHECK_EQ_INT(O.status, 504);
+	CHECK(has("did not answer within 300 s"));
+	CHECK(!M.upload.active && !M.upload.finishing && M.upload.fd < 0);
+	CHECK(M.upload.conn == 3 && M.upload.gen == 6);
+	/* the fake answers into a closed connection and ends normally */
+	release_fake();
+	release_fake();
+	close(hold[1]);
+	fake_end(got, sizeof got);
 }
 
 static void test_update_early_refusal(void)
@@ -1931,6 +2104,8 @@ int main(void)
 	RUN(test_update_commands);
 	RUN(test_update_absent);
 	RUN(test_update_install);
+	RUN(test_update_finish_async);
+	RUN(test_update_finish_fail);
 	RUN(test_update_early_refusal);
 	RUN(test_update_abort_and_concurrent);
 	RUN(test_update_bad_chunks);
