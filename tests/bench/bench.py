@@ -29,11 +29,20 @@ Benchmarks, not tests: they report, they do not pass or fail.
            seconds, MB/s, peak memory VmHWM of each role, next to writing
            the same bytes with dd + fsync); under QEMU TCG per board, the
            install from an update stick, from "installing" to "installed"
+  console  the web console (consoled, static x86_64) on 127.0.0.1, set up with
+           its setup code, against `openssl s_server -tls1_3` (P-256) in the
+           same run: TLS 1.3 handshakes per second (a new connection per
+           GET /api/session), GET /api/status per second on 1 and 8
+           keep-alive connections (s_server -rev's line echo for the single
+           one), CPU per request, login latency (PBKDF2 600000 rounds),
+           VmRSS of both roles (TG_BENCH_CONSOLE_SECONDS=S per run, default
+           3; TG_BENCH_CONSOLE_ROUNDS=N, default 3; about 70 s)
 Writes out/bench/results.md and prints it.
 
   python3 tests/bench/bench.py [SECTION...]
 
-runs only the sections named (boot, sizes, memory, crypto, nts, servo, update; default all) and
+runs only the sections named (boot, sizes, memory, crypto, nts, servo, update, console; default
+all) and
 then writes out/bench/results-SECTION[-SECTION...].md.  TOP and OUT default
 to this checkout and its out/ (TG_OUT).
 """
@@ -428,6 +437,354 @@ def nts():
         subprocess.run(["rm", "-rf", d])
 
 
+# ---------------------------------------------------------------- console
+
+# The web console (consoled, static musl x86_64 product binary) against
+# openssl s_server on the same machine: a C TLS 1.3 server answering a tiny
+# page, the cost floor of TLS itself, not a like-for-like peer (consoled
+# also parses HTTP, passes each API request to its main role over a socket
+# and builds JSON from the status files).  The client is Python's ssl
+# (OpenSSL) on the same cores, the same for both servers.
+CONSOLE_SECONDS = float(os.environ.get("TG_BENCH_CONSOLE_SECONDS", "3"))
+CONSOLE_ROUNDS = int(os.environ.get("TG_BENCH_CONSOLE_ROUNDS", "3"))
+CONSOLE_PARALLEL = 8  # consoled's WEB_PER_SOURCE: connections per client address
+CONSOLE_PASSWORD = "bench password for the console"
+
+
+def tls_connect(port):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # self-signed on both; verifying is the client's cost anyway
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+
+def http_req(s, req):
+    """send req (bytes) on s and read one answer: (status, head, body).  The body
+    is Content-Length long, else up to the end of the connection (s_server -www)."""
+    s.sendall(req)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        got = s.recv(65536)
+        if not got:
+            raise OSError("connection closed before an answer's head: %r" % buf[:80])
+        buf += got
+    head, body = buf.split(b"\r\n\r\n", 1)
+    m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
+    while (m and len(body) < int(m.group(1))) or not m:
+        try:
+            got = s.recv(65536)
+        except OSError:
+            got = b""
+        if not got:
+            break
+        body += got
+    return int(head.split(b" ", 2)[1]), head.decode("latin-1"), body
+
+
+def get_req(path, cookie):
+    return ("GET %s HTTP/1.1\r\nHost: localhost\r\n%s\r\n" % (
+        path, "Cookie: %s\r\n" % cookie if cookie else "")).encode()
+
+
+def rate_handshakes(port, req, secs):
+    """new TLS connection per request for secs: requests per second"""
+    n, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < secs:
+        s = tls_connect(port)
+        st, _, _ = http_req(s, req)
+        if st != 200:
+            raise RuntimeError("handshake loop: status %d" % st)
+        s.close()
+        n += 1
+    return n / (time.monotonic() - t0)
+
+
+def keepalive_count(port, req, secs, want, start=None):
+    """requests answered on one connection in secs (after start, a barrier)"""
+    s = tls_connect(port)
+    if start:
+        start.wait()
+    n, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < secs:
+        st, _, body = http_req(s, req)
+        if st != 200 or want not in body:
+            raise RuntimeError("keep-alive loop: status %d %r" % (st, body[:80]))
+        n += 1
+    s.close()
+    return n
+
+
+def rate_keepalive(port, req, secs, want, conns):
+    """requests per second over conns keep-alive connections, one client process each
+    (processes: threads would measure the client's GIL)"""
+    if conns == 1:
+        return keepalive_count(port, req, secs, want) / secs
+    import multiprocessing
+    mp = multiprocessing.get_context("fork")
+    start, q = mp.Barrier(conns + 1), mp.Queue()
+    procs = [mp.Process(target=lambda: q.put(keepalive_count(port, req, secs, want, start)))
+             for _ in range(conns)]
+    for p in procs:
+        p.start()
+    start.wait()
+    total = sum(q.get(timeout=secs + 30) for _ in procs)
+    for p in procs:
+        p.join()
+    return total / secs
+
+
+def measure(pids, fn, *args):
+    """(rate, server CPU µs per request) of one run of fn"""
+    c0 = cpu_ns(pids)
+    r = fn(*args)
+    c1 = cpu_ns(pids)
+    return r, (c1 - c0) / 1e3 / max(r * CONSOLE_SECONDS, 1)
+
+
+def console_start(d):
+    """consoled as test_consoled.sh starts it (root: drops to consoled or nobody);
+    (process, port, log path, the user it runs as)"""
+    root = os.getuid() == 0
+    user = None
+    if root:
+        import pwd
+        for u in ("consoled", "nobody"):
+            try:
+                user = pwd.getpwnam(u)
+                break
+            except KeyError:
+                pass
+    data = os.path.join(d, "data")
+    os.makedirs(data)
+    os.chmod(data, 0o700)
+    if user:
+        os.chown(data, user.pw_uid, user.pw_gid)
+    port = free_port()
+    conf = os.path.join(d, "consoled.conf")
+    with open(conf, "w") as f:
+        # the other files the dashboard reads are absent here: it says so and goes on
+        f.write("listen 127.0.0.1 %d\ndata-dir %s\ntime-status %s/status\n"
+                "gnss-status %s/gnss\nupdated-socket %s/updated.sock\nrelease-file %s/release\n"
+                "config-dir %s/config\nsite-conf %s/site.conf\ncontrol-socket %s/control.sock\n"
+                "log-socket %s/log.sock\nstatus-socket %s/status.sock\n"
+                "kdf-iterations 600000\n%s" % ((port, data) + (d,) * 9 + (
+                    "user %s\n" % user.pw_name if user else "",)))
+    with open(os.path.join(d, "release"), "w") as f:
+        f.write("version 0.0.0-bench\nsecurity 1\ncompatible bench\nproduct timegate\n")
+    os.chmod(os.path.join(d, "release"), 0o644)
+    logp = os.path.join(d, "consoled.log")
+    log = open(logp, "w")
+    r, w = os.pipe()
+    p = subprocess.Popen([os.path.join(STATIC_BIN, "consoled"), "-f", conf], stdout=log,
+                         stderr=subprocess.STDOUT, env=dict(os.environ, TG_NOTIFY_FD=str(w)),
+                         pass_fds=(w,))
+    log.close()
+    os.close(w)
+    got, deadline = b"", time.time() + 30
+    os.set_blocking(r, False)
+    while b"ready" not in got and time.time() < deadline and p.poll() is None:
+        time.sleep(0.1)
+        try:
+            got += os.read(r, 100)
+        except BlockingIOError:
+            pass
+    os.close(r)
+    if b"ready" not in got:
+        p.kill()
+        raise RuntimeError("consoled did not start; see %s" % logp)
+    return p, port, logp, user.pw_name if user else "the current user"
+
+
+def api_post(port, path, obj, cookie=None):
+    """(status, head, body, seconds from sending to the whole answer) of one POST
+    on a connection already set up"""
+    import json
+    s = tls_connect(port)
+    body = json.dumps(obj).encode()
+    req = ("POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+           "Content-Length: %d\r\n%s\r\n" % (path, len(body), "Cookie: %s\r\n" % cookie
+                                             if cookie else "")).encode() + body
+    t0 = time.monotonic()
+    st, head, b = http_req(s, req)
+    secs = time.monotonic() - t0
+    s.close()
+    return st, head, b, secs
+
+
+def session_cookie(head):
+    m = re.search(r"(?im)^set-cookie: *(tg_session=[^;\r\n]*)", head)
+    return m.group(1) if m else None
+
+
+def console():
+    cd_bin = os.path.join(STATIC_BIN, "consoled")
+    if not os.access(cd_bin, os.X_OK):
+        emit("No %s: build the x86_64 product first (./build.sh image)." % cd_bin)
+        return
+    d = tempfile.mkdtemp(prefix="tg-bench-console-")
+    os.chmod(d, 0o755)  # consoled's user reads the status file and the release here
+    writer = subprocess.Popen([sys.executable, "-c",
+                               "import sys; sys.path.insert(0, sys.argv[1]); import tgtest; "
+                               "tgtest.write_status_forever(sys.argv[2])",
+                               os.path.join(TOP, "tests", "system"), os.path.join(d, "status")])
+    cd = ref = None
+    try:
+        while not os.path.exists(os.path.join(d, "status")):
+            time.sleep(0.1)
+        cd, port, logp, cd_user = console_start(d)
+        with open(logp) as f:
+            code = re.search(r"setup code ([A-Z2-7]{5}-[A-Z2-7]{5})", f.read())
+        if not code:
+            raise RuntimeError("no setup code in %s" % logp)
+        st, head, b, _ = api_post(port, "/api/setup", {"code": code.group(1), "user": "admin",
+                                                       "password": CONSOLE_PASSWORD})
+        if st != 200:
+            raise RuntimeError("setup: %d %s" % (st, b[:200]))
+        logins = []
+        for _ in range(3):
+            st, head, b, secs = api_post(port, "/api/login", {"user": "admin",
+                                                              "password": CONSOLE_PASSWORD})
+            if st != 200:
+                raise RuntimeError("login: %d %s" % (st, b[:200]))
+            logins.append(secs)
+        cookie = session_cookie(head)
+        cd_pids = [cd.pid] + [p for p, _ in children(cd.pid)]
+
+        # the reference: s_server -www answers one page per connection (then closes),
+        # -rev echoes each line reversed on one connection; both one client at a time
+        pkid = os.path.join(d, "pki")
+        os.makedirs(pkid)
+        pki(pkid)
+        ref_ports = {}
+        ref = []
+        for mode in ("-www", "-rev"):
+            rp = free_port()
+            ref.append(subprocess.Popen(
+                # no session tickets: lib/tls13.c sends none (no resumption), so neither
+                # side spends a ticket's encryption per handshake
+                ["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:%d" % rp, "-tls1_3",
+                 "-num_tickets", "0",
+                 "-cert", os.path.join(pkid, "server.pem"), "-key",
+                 os.path.join(pkid, "server.key"), mode], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            ref_ports[mode] = rp
+        for rp in ref_ports.values():
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", rp), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        time.sleep(0.5)  # the probes' connections gone: s_server serves one at a time
+        s = tls_connect(ref_ports["-www"])
+        ref_page = len(http_req(s, b"GET / HTTP/1.0\r\n\r\n")[2])
+        s.close()
+
+        sess, status = get_req("/api/session", cookie), get_req("/api/status", cookie)
+        line = status.rstrip(b"\r\n").replace(b"\r\n", b"; ") + b"\n"  # as long as a request
+        loads = [  # label, short name, consoled run, reference run (or None), its pids
+            ("TLS 1.3 handshakes /s (a new connection per request)", "handshakes",
+             lambda: rate_handshakes(port, sess, CONSOLE_SECONDS),
+             lambda: rate_handshakes(ref_ports["-www"], b"GET / HTTP/1.0\r\n\r\n",
+                                     CONSOLE_SECONDS), [ref[0].pid]),
+            ("GET /api/status /s, 1 keep-alive connection", "keep-alive 1",
+             lambda: rate_keepalive(port, status, CONSOLE_SECONDS, b'"time"', 1),
+             lambda: ref_echo(ref_ports["-rev"], line), [ref[1].pid]),
+            ("static asset (GET /favicon.svg, the web role alone) /s, 1 keep-alive "
+             "connection", "favicon 1",
+             lambda: rate_keepalive(port, get_req("/favicon.svg", None), CONSOLE_SECONDS,
+                                    b"<svg", 1),
+             lambda: ref_echo(ref_ports["-rev"], line), [ref[1].pid]),
+            ("GET /api/status /s, %d keep-alive connections" % CONSOLE_PARALLEL,
+             "keep-alive %d" % CONSOLE_PARALLEL,
+             lambda: rate_keepalive(port, status, CONSOLE_SECONDS, b'"time"', CONSOLE_PARALLEL),
+             None, None),
+        ]
+        res = {}
+        for r in range(CONSOLE_ROUNDS):
+            for i, (_, _, ours, theirs, tpids) in enumerate(loads):
+                time.sleep(0.3)  # closed connections leave consoled's per-source count
+                res.setdefault((i, "cd"), []).append(measure(cd_pids, ours))
+                if theirs:
+                    res.setdefault((i, "ref"), []).append(measure(tpids, theirs))
+        rss = [("main", rss_kib(cd.pid))] + [("web", rss_kib(p)) for p, _ in children(cd.pid)]
+        s = tls_connect(port)
+        body_len = [len(http_req(s, r)[2]) for r in (status, get_req("/favicon.svg", None))]
+        s.close()
+
+        with open("/proc/cpuinfo") as f:
+            model = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+        emit("Host: %s, nproc %d; consoled (static musl x86_64 product binary, %s) and "
+             "`openssl s_server -tls1_3` (%s, P-256 certificate) on 127.0.0.1, the client "
+             "(Python %s ssl, a minimal HTTP/1.1 reader) on the same cores; %d rounds of "
+             "%g s per load, medians." % (
+                 model.group(1) if model else "?", os.cpu_count(),
+                 "as " + cd_user,
+                 subprocess.run(["openssl", "version"], capture_output=True,
+                                text=True).stdout.split(" (")[0].strip(), sys.version.split()[0],
+                 CONSOLE_ROUNDS, CONSOLE_SECONDS))
+        emit()
+        emit("| load | consoled | consoled CPU per request | s_server | s_server CPU per "
+             "request | rate consoled / s_server | CPU consoled / s_server |")
+        emit("|---|---|---|---|---|---|---|")
+        for i, (label, _, _, theirs, _) in enumerate(loads):
+            rate = med([x[0] for x in res[(i, "cd")]])
+            cpu = med([x[1] for x in res[(i, "cd")]])
+            row = "| %s | %.0f | %.0f µs | " % (label, rate, cpu)
+            if theirs:
+                rrate = med([x[0] for x in res[(i, "ref")]])
+                rcpu = med([x[1] for x in res[(i, "ref")]])
+                row += "%.0f%s | %.0f µs | **%.2f** | **%.2f** |" % (
+                    rrate, " (-rev echo)" if i else "", rcpu, rate / rrate, cpu / rcpu)
+            else:
+                row += "- | - | - | - |"
+            emit(row)
+        emit()
+        emit("- login (POST /api/login, PBKDF2-SHA256 600000 rounds): **%.0f ms** (median of 3: %s)"
+             % (med(logins) * 1e3, ", ".join("%.0f" % (x * 1e3) for x in logins)))
+        emit("- VmRSS after the load: %s" % ", ".join("%s %d KiB" % x for x in rss))
+        emit("- answer bodies: /api/status %d bytes, /favicon.svg %d bytes; s_server -www's page "
+             "%d bytes, -rev's line %d bytes" % (body_len[0], body_len[1], ref_page, len(line)))
+        emit("- per run (rate/s): " + "; ".join(
+            "%s %s: %s" % (short, "consoled" if who == "cd" else "s_server",
+                           ", ".join("%.0f" % x[0] for x in res[(i, who)]))
+            for i, (_, short, _, _, _) in enumerate(loads) for who in ("cd", "ref")
+            if (i, who) in res))
+    finally:
+        for p in ([cd] if cd else []) + (ref or []):
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        writer.terminate()
+        writer.wait()
+        subprocess.run(["rm", "-rf", d])
+
+
+def ref_echo(port, line):
+    """s_server -rev: one line out, the line reversed back, on one connection"""
+    s = tls_connect(port)
+    n, t0, buf = 0, time.monotonic(), b""
+    while time.monotonic() - t0 < CONSOLE_SECONDS:
+        s.sendall(line)
+        while b"\n" not in buf:
+            got = s.recv(65536)
+            if not got:
+                raise OSError("s_server -rev closed the connection")
+            buf += got
+        buf = buf.split(b"\n", 1)[1]
+        n += 1
+    s.close()
+    return n / CONSOLE_SECONDS
+
+
 # ---------------------------------------------------------------- report
 
 MiB = 1048576.0
@@ -516,6 +873,13 @@ def section_nts():
     emit("### NTS: ntsd vs chrony 4.3, same machine, same run")
     emit()
     nts()
+    emit()
+
+
+def section_console():
+    emit("### Web console: consoled vs openssl s_server, same machine, same run")
+    emit()
+    console()
     emit()
 
 
@@ -654,7 +1018,7 @@ def section_update():
 
 SECTIONS = {"boot": boot, "sizes": section_sizes, "memory": section_memory,
             "crypto": section_crypto, "nts": section_nts, "servo": section_servo,
-            "update": section_update}
+            "update": section_update, "console": section_console}
 chosen = sys.argv[1:] or list(SECTIONS)
 for name in chosen:
     if name not in SECTIONS:
