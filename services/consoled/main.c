@@ -670,6 +670,8 @@ static void ipc_cb(struct tg_loop *l, int fd, short revents, void *arg)
 			tg_role_died("web", web_pid);
 		}
 		on_request(&u.req);
+		/* passwords, TOTP codes and private keys travel in request bodies */
+		tg_wipe(&u.req, sizeof(u.req));
 		if (m.restart_pending == 1) {
 			/* that answer is with web now (send_out sent its last chunk) */
 			m.restart_pending = 2;

@@ -123,43 +123,62 @@ static int record_age(int64_t now_ns, int64_t stamp_ns, int64_t *age_s)
 }
 
 /*
+ * A status file's bytes into buf (at most cap; one more than the largest
+ * valid record tells an oversized file): openat(2), O_NONBLOCK and the
+ * regular-file check as in lib/timestatus.c, since main's seccomp filter
+ * allows openat only and a FIFO planted at the path must not block main.
+ * The length, or -1 with why ("PATH: ..."; who: the service that writes
+ * it, named when the file is missing).
+ */
+static ssize_t read_status_file(const char *path, void *buf, size_t cap, const char *who,
+				char *why, size_t whylen)
+{
+	struct stat sb;
+	ssize_t got;
+	int fd, e;
+
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			snprintf(why, whylen, "%s: no such file (is %s running?)", path, who);
+		else
+			snprintf(why, whylen, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "%s: not a regular file", path);
+		return -1;
+	}
+	got = tg_read_full(fd, buf, cap);
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		snprintf(why, whylen, "%s: read: %s", path, strerror(e));
+		return -1;
+	}
+	return got;
+}
+
+/*
  * The time record, keeping a stale one (tg_timestatus_read() would reset
  * it to the unsynchronised defaults, and the console shows old figures
- * with their age).  openat(2), O_NONBLOCK and the regular-file check as
- * in lib/timestatus.c: main's seccomp filter allows openat only, and a
- * FIFO planted at the path must not block main.
+ * with their age).
  */
 static void read_time(struct cd_main *m, struct time_view *v)
 {
 	uint8_t buf[TG_TIMESTATUS_WIRE_SIZE + 1];
 	const char *path = m->conf.time_status;
 	char why[160];
-	struct stat sb;
 	ssize_t got;
-	int fd, e;
 
 	memset(v, 0, sizeof *v);
 	v->rs = REC_NONE;
 	v->age_s = -1;
-	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		snprintf(v->why, sizeof v->why, "%s: %s", path,
-			 e == ENOENT ? "no such file (is timed running?)" : strerror(e));
+	got = read_status_file(path, buf, sizeof buf, "timed", v->why, sizeof v->why);
+	if (got < 0)
 		return;
-	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		snprintf(v->why, sizeof v->why, "%s: not a regular file", path);
-		return;
-	}
-	got = tg_read_full(fd, buf, sizeof buf);
-	e = errno;
-	close(fd);
-	if (got < 0) {
-		snprintf(v->why, sizeof v->why, "%s: read: %s", path, strerror(e));
-		return;
-	}
 	if (tg_timestatus_decode(buf, (size_t)got, &v->st, why, sizeof why) < 0) {
 		memset(&v->st, 0, sizeof v->st);
 		snprintf(v->why, sizeof v->why, "%s: %s", path, why);
@@ -210,8 +229,7 @@ static void read_gnss(struct cd_main *m, struct gnss_view *v)
 }
 
 /*
- * ntsd's counters file; openat, O_NONBLOCK and the regular-file check as
- * read_time above.  REC_STALE when older than CD_NTS_STALE_S, REC_NONE
+ * ntsd's counters file (read_status_file).  REC_STALE when older than CD_NTS_STALE_S, REC_NONE
  * when missing, malformed or more than CD_NTS_STALE_S ahead of the clock.
  */
 static void read_nts(struct cd_main *m, struct nts_view *v)
@@ -219,32 +237,14 @@ static void read_nts(struct cd_main *m, struct nts_view *v)
 	static char buf[TG_NTSSTATS_MAX + 1];
 	const char *path = m->conf.ntsd_stats;
 	char why[240];
-	struct stat sb;
 	ssize_t got;
-	int fd, e;
 
 	memset(v, 0, sizeof *v);
 	v->rs = REC_NONE;
 	v->age_s = -1;
-	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		snprintf(v->why, sizeof v->why, "%s: %s", path,
-			 e == ENOENT ? "no such file (is ntsd running?)" : strerror(e));
+	got = read_status_file(path, buf, sizeof buf, "ntsd", v->why, sizeof v->why);
+	if (got < 0)
 		return;
-	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		snprintf(v->why, sizeof v->why, "%s: not a regular file", path);
-		return;
-	}
-	got = tg_read_full(fd, buf, sizeof buf);
-	e = errno;
-	close(fd);
-	if (got < 0) {
-		snprintf(v->why, sizeof v->why, "%s: read: %s", path, strerror(e));
-		return;
-	}
 	if (tg_ntsstats_parse(buf, (size_t)got, &v->st, why, sizeof why) < 0) {
 		memset(&v->st, 0, sizeof v->st);
 		snprintf(v->why, sizeof v->why, "%s: %s", path, why);
@@ -271,8 +271,8 @@ static void read_nts(struct cd_main *m, struct nts_view *v)
 }
 
 /*
- * timed's cross-check results into m->xcheck (openat, O_NONBLOCK and the
- * regular-file check as read_time above); have 0 with why on any fault.
+ * timed's cross-check results into m->xcheck (read_status_file); have 0
+ * with why on any fault.
  */
 static void read_xcheck(struct cd_main *m)
 {
@@ -280,34 +280,16 @@ static void read_xcheck(struct cd_main *m)
 	struct cd_xcheck *x = &m->xcheck;
 	const char *path = m->conf.xcheck_status;
 	char why[200];
-	struct stat sb;
 	ssize_t got;
-	int fd, e;
 
 	x->have = 0;
 	if (!path[0]) {
 		snprintf(x->why, sizeof x->why, "not configured (xcheck-status)");
 		return;
 	}
-	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		snprintf(x->why, sizeof x->why, "%s: %s", path,
-			 e == ENOENT ? "no such file (is timed running?)" : strerror(e));
+	got = read_status_file(path, buf, sizeof buf, "timed", x->why, sizeof x->why);
+	if (got < 0)
 		return;
-	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		snprintf(x->why, sizeof x->why, "%s: not a regular file", path);
-		return;
-	}
-	got = tg_read_full(fd, buf, sizeof buf);
-	e = errno;
-	close(fd);
-	if (got < 0) {
-		snprintf(x->why, sizeof x->why, "%s: read: %s", path, strerror(e));
-		return;
-	}
 	if (tg_xcheck_parse(buf, (size_t)got, &x->st, why, sizeof why) < 0) {
 		snprintf(x->why, sizeof x->why, "%s: %s", path, why);
 		return;

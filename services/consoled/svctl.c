@@ -32,14 +32,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "consoled/consoled.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "unixsock.h"
 
 #define SVC_TIMEOUT_S     5
 #define SVC_RUN_TIMEOUT_S 65      /* the supervisor kills an action after 60 s */
@@ -331,33 +330,15 @@ static const char *sock_path(const struct cd_main *m, int which)
 static int svc_connect(struct cd_main *m, int which, int timeout_s, char *err, size_t errlen)
 {
 	const char *path = sock_path(m, which);
-	struct sockaddr_un sa;
-	struct timeval tv;
-	size_t len = strlen(path);
-	int fd, e;
+	int fd = tg_unix_connect(path, timeout_s, timeout_s);
 
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (len == 0 || len >= sizeof sa.sun_path) {
-		tg_seterr(err, errlen, "the supervisor's %s socket path is empty or too long",
-			  sock_what[which]);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, len);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		tg_seterr(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	memset(&tv, 0, sizeof tv);
-	tv.tv_sec = timeout_s;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		e = errno;
-		close(fd);
-		tg_seterr(err, errlen, "the supervisor's %s socket %s cannot be reached: %s",
-			  sock_what[which], path, strerror(e));
+		if (errno == ENAMETOOLONG)
+			tg_seterr(err, errlen, "the supervisor's %s socket path is empty or too long",
+				  sock_what[which]);
+		else
+			tg_seterr(err, errlen, "the supervisor's %s socket %s cannot be reached: %s",
+				  sock_what[which], path, strerror(errno));
 		return -1;
 	}
 	return fd;
@@ -433,21 +414,6 @@ static int read_status(struct cd_main *m, struct cd_svc_status *s, int cap, int 
 	return 0;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int cd_svc_command(struct cd_main *m, const char *cmd, char *err, size_t errlen)
 {
 	char req[SVC_CMD_MAX + 2], line[600];
@@ -468,7 +434,7 @@ int cd_svc_command(struct cd_main *m, const char *cmd, char *err, size_t errlen)
 	}
 	memcpy(req, cmd, n);
 	req[n] = '\n';
-	if (send_all(fd, req, n + 1) < 0) {
+	if (tg_send_all(fd, req, n + 1) < 0) {
 		tg_seterr(err, errlen, "writing to the supervisor's control socket: %s",
 			  strerror(errno));
 		close(fd);

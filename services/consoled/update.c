@@ -43,12 +43,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "consoled/consoled.h"
 #include "json.h"
 #include "log.h"
+#include "unixsock.h"
 
 #define UPD_TIMEOUT_S        10  /* a simple command, the install request line */
 #define UPD_STREAM_TIMEOUT_S 60  /* one write of the bundle (updated's own idle limit) */
@@ -77,57 +77,20 @@ static void set_timeouts(int fd, int rcv_s, int snd_s)
 static int connect_updated(struct cd_main *m, int snd_timeout_s, struct cd_out *o)
 {
 	const char *path = m->conf.updated_sock;
-	struct sockaddr_un sa;
 	char msg[400];
-	size_t len = strlen(path);
 	int fd, e;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (len == 0 || len >= sizeof sa.sun_path) {
-		tg_err("updated-socket %s: expected a path of 1..%zu bytes", path,
-		       sizeof sa.sun_path - 1);
-		cd_out_error(o, 503, "the update service cannot be reached: socket path too long");
-		return -1;
-	}
-	memcpy(sa.sun_path, path, len);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = tg_unix_connect(path, UPD_TIMEOUT_S, snd_timeout_s);
 	if (fd < 0) {
 		e = errno;
-		tg_err("socket: %s", strerror(e));
-		snprintf(msg, sizeof msg, "the update service cannot be reached: %s", strerror(e));
-		cd_out_error(o, 503, msg);
-		return -1;
-	}
-	set_timeouts(fd, UPD_TIMEOUT_S, snd_timeout_s);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		e = errno;
-		close(fd);
-		tg_warn("cannot reach updated at %s: %s", path, strerror(e));
+		tg_warn("cannot reach updated at %s: %s", path,
+		        e == ENAMETOOLONG ? "expected a socket path of 1..107 bytes" : strerror(e));
 		snprintf(msg, sizeof msg, "the update service cannot be reached (%s): %s", path,
 			 strerror(e));
 		cd_out_error(o, 503, msg);
 		return -1;
 	}
 	return fd;
-}
-
-/* all n bytes, without SIGPIPE; 0 or -1 (errno; EAGAIN: the send timeout) */
-static int send_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /*
@@ -267,7 +230,7 @@ void cd_update_status_json(struct cd_main *m, struct cd_out *o)
 	fd = connect_updated(m, UPD_TIMEOUT_S, o);
 	if (fd < 0)
 		return;
-	if (send_all(fd, req, sizeof req - 1) < 0) {
+	if (tg_send_all(fd, req, sizeof req - 1) < 0) {
 		e = errno;
 		close(fd);
 		tg_warn("writing to updated: %s", strerror(e));
@@ -343,7 +306,7 @@ void cd_update_command(struct cd_main *m, const char *cmd, struct cd_out *o)
 	if (fd < 0)
 		return;
 	n = snprintf(req, sizeof req, "%s\n", cmd);
-	if (send_all(fd, req, (size_t)n) < 0) {
+	if (tg_send_all(fd, req, (size_t)n) < 0) {
 		e = errno;
 		close(fd);
 		tg_warn("writing to updated: %s", strerror(e));
@@ -410,7 +373,7 @@ int cd_update_begin(struct cd_main *m, const struct cd_msg_req *rq, const char *
 	fd = connect_updated(m, UPD_STREAM_TIMEOUT_S, o);
 	if (fd < 0)
 		return -1;
-	if (send_all(fd, req, sizeof req - 1) < 0) {
+	if (tg_send_all(fd, req, sizeof req - 1) < 0) {
 		e = errno;
 		close(fd);
 		tg_warn("writing to updated: %s", strerror(e));
@@ -571,7 +534,7 @@ int cd_update_chunk(struct cd_main *m, const struct cd_msg_upload *up, struct cd
 	}
 	if (up->len > u->total - u->done)
 		return upload_fail(u, o, "the upload is longer than its Content-Length");
-	if (up->len && send_all(u->fd, up->data, up->len) < 0) {
+	if (up->len && tg_send_all(u->fd, up->data, up->len) < 0) {
 		int e = errno;
 
 		if (e == EAGAIN || e == EWOULDBLOCK) {
