@@ -473,15 +473,8 @@ static void summary_cb(struct tg_loop *l, void *arg)
 static void counts_cb(struct tg_loop *l, void *arg)
 {
 	struct ke_role *r = arg;
-	int rc;
 
-	if (memcmp(&r->totals, &r->sent, sizeof(r->totals)) != 0) {
-		rc = tg_ipc_send(r->ipc_fd, NTSD_MSG_COUNTS, 0, &r->totals, sizeof(r->totals), -1);
-		if (rc == TG_IPC_OK)
-			r->sent = r->totals;
-		else if (rc != TG_IPC_EAGAIN)
-			tg_fatal("sending NTSD_MSG_COUNTS to main");
-	}
+	ntsd_counts_send(r->ipc_fd, &r->totals, &r->sent);
 	if (!tg_loop_add_timer(l, KE_COUNTS_NS, counts_cb, r))
 		tg_fatalx(TG_EXIT_SYS, "no timer slot for the counters");
 }

@@ -26,9 +26,11 @@
 #define NTSD_IPC_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "cookie.h"
 #include "ipc.h"
+#include "log.h"
 #include "timestatus.h"
 
 enum ntsd_msg {
@@ -101,6 +103,26 @@ static inline int ntsd_keys_check(const struct ntsd_keyring *r)
 			if (r->k[i].id == r->k[j].id)
 				return -1;
 	return 0;
+}
+
+/*
+ * A role's totals to main when they changed since the last message (the
+ * ntp and ke roles, once a second each).  A full socket buffer skips a
+ * second: the next message carries the totals anyway.  Any other failure
+ * ends the role, as for its other messages.
+ */
+static inline void ntsd_counts_send(int ipc_fd, const struct ntsd_msg_counts *totals,
+                                    struct ntsd_msg_counts *sent)
+{
+	int rc;
+
+	if (memcmp(totals, sent, sizeof(*totals)) == 0)
+		return;
+	rc = tg_ipc_send(ipc_fd, NTSD_MSG_COUNTS, 0, totals, sizeof(*totals), -1);
+	if (rc == TG_IPC_OK)
+		*sent = *totals;
+	else if (rc != TG_IPC_EAGAIN)
+		tg_fatal("sending NTSD_MSG_COUNTS to main");
 }
 
 #endif
