@@ -27,6 +27,7 @@
 
 #include "audit.h"
 #include "consoled_ipc.h"
+#include "json.h"
 #include "ntsstats.h"
 #include "ratelimit.h"
 #include "sandbox.h"
@@ -107,6 +108,18 @@ struct cd_out {
 
 /* JSON error body {"error": msg} with status. */
 void cd_out_error(struct cd_out *o, int status, const char *msg);
+/* The answer written into o->body through j as 200 JSON; when it did not
+ * fit (or j was misused), 500 {"error": too_big} instead. */
+static inline void cd_out_json(struct cd_out *o, struct tg_json *j, const char *too_big)
+{
+	if (tg_json_done(j) < 0) {
+		cd_out_error(o, 500, too_big);
+		return;
+	}
+	o->status = 200;
+	o->kind = CD_KIND_JSON;
+	o->len = j->len;
+}
 
 struct cd_history_point {
 	int64_t t;          /* unix seconds */

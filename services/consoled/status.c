@@ -428,14 +428,9 @@ static int64_t u64_to_i64(uint64_t v)
 
 static void out_json(struct cd_out *o, struct tg_json *j)
 {
-	if (tg_json_done(j) < 0) {
+	cd_out_json(o, j, "the answer does not fit");
+	if (o->status == 500)
 		tg_err("status: the answer does not fit in %d bytes", CD_OUT_MAX);
-		cd_out_error(o, 500, "the answer does not fit");
-		return;
-	}
-	o->status = 200;
-	o->kind = CD_KIND_JSON;
-	o->len = j->len;
 }
 
 static void json_time(struct tg_json *j, const struct time_view *v)

@@ -621,13 +621,7 @@ void cd_services_json(struct cd_main *m, struct cd_out *o)
 	tg_json_arr_end(&j);
 	tg_json_bool(&j, "all_ready", all);
 	tg_json_obj_end(&j);
-	if (tg_json_done(&j) < 0) {
-		cd_out_error(o, 500, "the answer does not fit");
-		return;
-	}
-	o->status = 200;
-	o->kind = CD_KIND_JSON;
-	o->len = j.len;
+	cd_out_json(o, &j, "the answer does not fit");
 }
 
 void cd_services_restart(struct cd_main *m, const char *name, struct cd_out *o)
@@ -675,11 +669,5 @@ void cd_services_restart(struct cd_main *m, const char *name, struct cd_out *o)
 	tg_json_obj(&j, NULL);
 	tg_json_str(&j, "message", msg);
 	tg_json_obj_end(&j);
-	if (tg_json_done(&j) < 0) {
-		cd_out_error(o, 500, "the answer does not fit");
-		return;
-	}
-	o->status = 200;
-	o->kind = CD_KIND_JSON;
-	o->len = j.len;
+	cd_out_json(o, &j, "the answer does not fit");
 }

@@ -175,13 +175,7 @@ static void out_message(struct cd_out *o, int with_ok, const char *msg)
 		tg_json_bool(&j, "ok", 1);
 	tg_json_str(&j, "message", msg);
 	tg_json_obj_end(&j);
-	if (tg_json_done(&j) < 0) {
-		cd_out_error(o, 500, "the answer does not fit");
-		return;
-	}
-	o->status = 200;
-	o->kind = CD_KIND_JSON;
-	o->len = j.len;
+	cd_out_json(o, &j, "the answer does not fit");
 }
 
 /* "ok MSG" or "ok" -> MSG (or ""); NULL for anything else */
@@ -279,13 +273,7 @@ void cd_update_status_json(struct cd_main *m, struct cd_out *o)
 	}
 	close(fd);
 	tg_json_obj_end(&j);
-	if (tg_json_done(&j) < 0) {
-		cd_out_error(o, 500, "the answer does not fit");
-		return;
-	}
-	o->status = 200;
-	o->kind = CD_KIND_JSON;
-	o->len = j.len;
+	cd_out_json(o, &j, "the answer does not fit");
 }
 
 /* ----------------------------------------------------------- commands */
